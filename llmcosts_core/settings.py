@@ -1,0 +1,188 @@
+"""All configuration, read from the environment (and an optional `.env`) in this one place.
+
+Nothing here runs at import time: `get_settings()` reads the environment when called, so a
+process that changes its environment (tests, the CLI's `--as-of`) sees the change, and no secret
+is touched before it is needed. Secrets are wrapped in `Secret` so that a stray `repr()`, log line
+or exception message never prints them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed. The message names the variable to fix."""
+
+
+class Secret:
+    """A string that never shows itself in repr/str, so it cannot leak into logs or metadata."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str):
+        self._value = value
+
+    def get(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class LangfuseProject:
+    """One Langfuse project: a key pair and the API it lives on."""
+
+    public_key: str
+    secret_key: Secret
+    base_url: str
+
+    @property
+    def source_key(self) -> str:
+        # The watermark key. The public key identifies a project without being a secret.
+        return f"{self.base_url.rstrip('/')}#{self.public_key}"
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    lookback_hours: float = 48.0
+    initial_backfill_days: int = 90
+    page_limit: int = 1000
+    http_timeout_s: float = 30.0
+    max_retries: int = 6
+    backoff_base_s: float = 0.5
+    backoff_max_s: float = 30.0
+    feature_metadata_keys: tuple[str, ...] = ("feature",)
+    max_metadata_bytes: int = 16_384
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: Secret | None
+    data_dir: Path
+    langfuse_projects: tuple[LangfuseProject, ...]
+    slack_webhook_url: Secret | None
+    metabase_url: str | None
+    metabase_api_key: Secret | None
+    ingest: IngestSettings = field(default_factory=IngestSettings)
+
+    @property
+    def uses_embedded_postgres(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def pgdata_dir(self) -> Path:
+        return self.data_dir / "pgdata"
+
+
+def load_dotenv_once(path: Path | None = None) -> None:
+    """Load `.env` from the project root without overriding variables already set."""
+    from dotenv import load_dotenv
+
+    env_file = path or Path(os.environ.get("LLMCOSTS_ENV_FILE", PROJECT_ROOT / ".env"))
+    if env_file.is_file():
+        load_dotenv(env_file, override=False)
+
+
+def _get(name: str) -> str | None:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return None
+    return value.strip()
+
+
+def _secret(name: str) -> Secret | None:
+    value = _get(name)
+    return Secret(value) if value is not None else None
+
+
+def _number(name: str, default: float, cast=float):
+    raw = _get(name)
+    if raw is None:
+        return default
+    try:
+        value = cast(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+    if value < 0:
+        raise ConfigError(f"{name} must not be negative, got {raw!r}")
+    return value
+
+
+def _split(raw: str | None) -> list[str]:
+    return [part.strip() for part in (raw or "").split(",") if part.strip()]
+
+
+def _langfuse_projects() -> tuple[LangfuseProject, ...]:
+    """One project per key pair. Several projects: comma-separated lists of equal length in
+    LANGFUSE_PUBLIC_KEY / LANGFUSE_SECRET_KEY, and LANGFUSE_BASE_URL either one URL for all or one
+    per project."""
+    public_keys = _split(_get("LANGFUSE_PUBLIC_KEY"))
+    secret_keys = _split(_get("LANGFUSE_SECRET_KEY"))
+    base_urls = _split(_get("LANGFUSE_BASE_URL") or _get("LANGFUSE_HOST")) or [
+        "https://cloud.langfuse.com"
+    ]
+    if not public_keys and not secret_keys:
+        return ()
+    if len(public_keys) != len(secret_keys):
+        raise ConfigError(
+            "LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY must list the same number of keys "
+            f"(got {len(public_keys)} public, {len(secret_keys)} secret)"
+        )
+    if len(base_urls) == 1:
+        base_urls = base_urls * len(public_keys)
+    if len(base_urls) != len(public_keys):
+        raise ConfigError(
+            "LANGFUSE_BASE_URL must be one URL, or one per key pair "
+            f"(got {len(base_urls)} URLs for {len(public_keys)} key pairs)"
+        )
+    for url in base_urls:
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(f"LANGFUSE_BASE_URL must start with http:// or https://, got {url!r}")
+    return tuple(
+        LangfuseProject(public_key=pk, secret_key=Secret(sk), base_url=url.rstrip("/"))
+        for pk, sk, url in zip(public_keys, secret_keys, base_urls, strict=True)
+    )
+
+
+def get_settings() -> Settings:
+    load_dotenv_once()
+    database_url = _secret("DATABASE_URL")
+    if database_url is not None and not database_url.get().startswith(("postgresql://", "postgres://")):
+        raise ConfigError("DATABASE_URL must be a postgresql:// URL")
+    ingest = IngestSettings(
+        lookback_hours=_number("LLMCOSTS_LOOKBACK_HOURS", 48.0),
+        initial_backfill_days=int(_number("LLMCOSTS_BACKFILL_DAYS", 90, int)),
+        page_limit=min(1000, max(1, int(_number("LLMCOSTS_PAGE_LIMIT", 1000, int)))),
+        http_timeout_s=_number("LLMCOSTS_HTTP_TIMEOUT", 30.0),
+        max_retries=int(_number("LLMCOSTS_MAX_RETRIES", 6, int)),
+        backoff_base_s=_number("LLMCOSTS_BACKOFF_BASE", 0.5),
+        backoff_max_s=_number("LLMCOSTS_BACKOFF_MAX", 30.0),
+        feature_metadata_keys=tuple(_split(_get("LLMCOSTS_FEATURE_KEYS")) or ["feature"]),
+        max_metadata_bytes=int(_number("LLMCOSTS_MAX_METADATA_BYTES", 16_384, int)),
+    )
+    return Settings(
+        database_url=database_url,
+        data_dir=Path(_get("LLMCOSTS_HOME") or PROJECT_ROOT / ".llmcosts").resolve(),
+        langfuse_projects=_langfuse_projects(),
+        slack_webhook_url=_secret("SLACK_WEBHOOK_URL"),
+        metabase_url=(_get("METABASE_URL") or "").rstrip("/") or None,
+        metabase_api_key=_secret("METABASE_API_KEY"),
+        ingest=ingest,
+    )

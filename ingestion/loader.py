@@ -1,0 +1,180 @@
+"""Load one window of one Langfuse project into raw.llm_calls.
+
+Page by page: map the observations, COPY the good rows into a temp staging table, upsert them
+(`sql/merge_llm_calls.sql`), record rejects, commit. Memory stays flat whatever the window's size:
+only one page is ever held. The watermark moves in the same transaction as the run's final
+bookkeeping, after every page is committed, so a crash never advances it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import orjson
+import psycopg
+
+from ingestion.langfuse_source import FetchStats, LangfuseSource
+from ingestion.mapping import COLUMNS, Skip, map_observation
+from ingestion.schema import ensure_partitions
+from ingestion.sql_files import sql
+
+log = logging.getLogger(__name__)
+
+_COPY_STAGE = f"copy llm_calls_stage ({', '.join(COLUMNS)}) from stdin"
+
+
+@dataclass
+class WindowResult:
+    source_key: str
+    window_start: datetime
+    window_end: datetime
+    rows_upserted: int = 0
+    rows_changed: int = 0
+    rows_rejected: int = 0
+    rows_skipped: int = 0
+    pages: int = 0
+    retries: int = 0
+    cost_usd: Decimal = Decimal(0)
+    duration_s: float = 0.0
+    watermark_before: datetime | None = None
+    watermark_after: datetime | None = None
+
+    def as_metadata(self) -> dict:
+        data = asdict(self)
+        data["cost_usd"] = float(self.cost_usd)
+        for key in ("window_start", "window_end", "watermark_before", "watermark_after"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+
+def read_watermark(conn: psycopg.Connection, source_key: str) -> datetime | None:
+    row = conn.execute(sql("read_watermark.sql"), {"source_key": source_key}).fetchone()
+    return row[0] if row else None
+
+
+def _record_run(conn, result: WindowResult, run_id: str, started_at: datetime, status: str, error=None):
+    conn.execute(
+        sql("record_ingestion_run.sql"),
+        {
+            "run_id": run_id,
+            "source_key": result.source_key,
+            "window_start": result.window_start,
+            "window_end": result.window_end,
+            "started_at": started_at,
+            "finished_at": None if status == "running" else datetime.now(UTC),
+            "status": status,
+            "rows_upserted": result.rows_upserted,
+            "rows_rejected": result.rows_rejected,
+            "rows_skipped": result.rows_skipped,
+            "pages": result.pages,
+            "retries": result.retries,
+            "error": error,
+        },
+    )
+
+
+def load_window(
+    conn: psycopg.Connection,
+    source: LangfuseSource,
+    start: datetime,
+    end: datetime,
+    *,
+    run_id: str,
+    progress: Callable[[WindowResult], None] | None = None,
+    after_page: Callable[[int], None] | None = None,
+) -> WindowResult:
+    """Pull [start, end) for one project and upsert it. `after_page` is a test hook called after
+    each committed page (a crash injected there must leave the watermark where it was)."""
+    settings = source.settings
+    source_key = source.project.source_key
+    result = WindowResult(source_key=source_key, window_start=start, window_end=end)
+    started_at = datetime.now(UTC)
+    clock = time.perf_counter()
+
+    with conn.transaction():
+        ensure_partitions(conn, start, end)
+        conn.execute(sql("create_llm_calls_stage.sql"))
+        result.watermark_before = read_watermark(conn, source_key)
+        _record_run(conn, result, run_id, started_at, "running")
+
+    stats = FetchStats()
+    try:
+        for page_number, page in enumerate(source.pages(start, end, stats), start=1):
+            rows, rejects = [], []
+            for item in page.items:
+                try:
+                    row = map_observation(
+                        item,
+                        feature_keys=settings.feature_metadata_keys,
+                        max_metadata_bytes=settings.max_metadata_bytes,
+                    )
+                except Skip:
+                    result.rows_skipped += 1
+                    continue
+                except ValueError as exc:
+                    rejects.append((item, str(exc)))
+                    continue
+                ts = row[3]
+                if not (start <= ts < end):
+                    # The API must honour the window; a row outside it would land in a partition
+                    # this run did not prepare and skew the window's totals.
+                    rejects.append((item, f"startTime {ts.isoformat()} outside the requested window"))
+                    continue
+                rows.append(row)
+                if row[18] is not None:
+                    result.cost_usd += row[18]
+
+            with conn.transaction():
+                if rows:
+                    with conn.cursor() as cur:
+                        with cur.copy(_COPY_STAGE) as copy:
+                            for row in rows:
+                                copy.write_row(row)
+                        cur.execute(sql("merge_llm_calls.sql"))
+                        result.rows_changed += max(cur.rowcount, 0)
+                        cur.execute("truncate llm_calls_stage")
+                for item, reason in rejects:
+                    raw = item if isinstance(item, dict) else {"value": item}
+                    conn.execute(
+                        sql("insert_reject.sql"),
+                        {
+                            "observation_id": raw.get("id") if isinstance(raw.get("id"), str) else None,
+                            "project_id": raw.get("projectId") if isinstance(raw.get("projectId"), str) else None,
+                            "source_key": source_key,
+                            "reason": reason,
+                            "raw": orjson.dumps(raw, default=str).decode(),
+                            "run_id": run_id,
+                        },
+                    )
+            result.rows_upserted += len(rows)
+            result.rows_rejected += len(rejects)
+            result.pages = stats.pages
+            result.retries = stats.retries
+            if progress is not None:
+                progress(result)
+            if after_page is not None:
+                after_page(page_number)
+    except BaseException as exc:
+        result.pages, result.retries = stats.pages, stats.retries
+        result.duration_s = time.perf_counter() - clock
+        if not conn.closed:
+            conn.rollback()
+            with conn.transaction():
+                _record_run(conn, result, run_id, started_at, "failed", error=f"{type(exc).__name__}: {exc}"[:500])
+        raise
+
+    result.pages, result.retries = stats.pages, stats.retries
+    with conn.transaction():
+        conn.execute(
+            sql("advance_watermark.sql"),
+            {"source_key": source_key, "window_start": start, "window_end": end},
+        )
+        _record_run(conn, result, run_id, started_at, "succeeded")
+        result.watermark_after = read_watermark(conn, source_key)
+    result.duration_s = time.perf_counter() - clock
+    return result

@@ -1,0 +1,1 @@
+"""A Langfuse-compatible HTTP server and the seeded synthetic workload it serves (demo, tests, benchmarks)."""

@@ -1,0 +1,260 @@
+"""Map one Langfuse v2 observation (wire JSON) to one `raw.llm_calls` row, or a reject reason.
+
+Pure functions, no I/O: the rules here are the contract between Langfuse's data and every number
+the dashboards show, so they are unit-tested on their own.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import orjson
+
+LLM_OBSERVATION_TYPES = frozenset({"GENERATION", "EMBEDDING"})
+
+# Field groups requested from the v2 API. Never `io`: prompts and outputs stay in Langfuse.
+FIELD_GROUPS = "core,basic,time,metadata,model,usage,prompt,metrics,trace_context"
+
+# Langfuse splits cached tokens out of `input`, under provider-specific keys.
+CACHE_READ_KEYS = frozenset(
+    {"input_cached_tokens", "cache_read_input_tokens", "input_cache_read", "cached_tokens", "input_cached"}
+)
+CACHE_WRITE_KEYS = frozenset(
+    {"cache_creation_input_tokens", "input_cache_creation", "input_cache_write", "cache_write_input_tokens"}
+)
+
+# Column order of raw.llm_calls as loaded (ingested_at is set by the database).
+COLUMNS = (
+    "observation_id",
+    "trace_id",
+    "project_id",
+    "ts",
+    "user_id",
+    "session_id",
+    "feature",
+    "prompt_id",
+    "prompt_name",
+    "prompt_version",
+    "model",
+    "provider",
+    "observation_type",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "total_tokens",
+    "cost_usd",
+    "cost_source",
+    "cache_hit",
+    "latency_ms",
+    "ttft_ms",
+    "level",
+    "environment",
+    "tags",
+    "metadata",
+)
+
+_PROVIDER_PREFIXES = (
+    ("openai", ("gpt-", "gpt4", "o1", "o3", "o4", "text-embedding", "ft:gpt", "chatgpt", "davinci", "babbage",
+                "whisper", "dall-e", "tts-", "omni-moderation", "codex")),
+    ("anthropic", ("claude",)),
+    ("google", ("gemini", "gemma", "text-bison", "chat-bison", "palm")),
+    ("mistral", ("mistral", "mixtral", "codestral", "pixtral", "ministral", "magistral")),
+    ("meta", ("llama", "meta-llama")),
+    ("cohere", ("command", "embed-english", "embed-multilingual", "rerank")),
+    ("deepseek", ("deepseek",)),
+    ("xai", ("grok",)),
+)
+
+
+class Skip(Exception):
+    """Not an LLM call (a SPAN, EVENT, ...): counted, not rejected."""
+
+
+@dataclass(frozen=True)
+class Reject:
+    observation_id: str | None
+    project_id: str | None
+    reason: str
+    raw: dict[str, Any]
+
+
+def provider_for_model(model: str | None) -> str | None:
+    if not model:
+        return None
+    name = model.lower()
+    # Routed names such as "openai/gpt-4o" or "bedrock/anthropic.claude-3" name the vendor inside.
+    for provider, prefixes in _PROVIDER_PREFIXES:
+        for segment in name.replace(".", "/").split("/"):
+            if segment.startswith(prefixes):
+                return provider
+    return "unknown"
+
+
+def parse_ts(value: Any) -> datetime:
+    if not isinstance(value, str) or not value:
+        raise ValueError("missing startTime")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"startTime is not ISO-8601: {value[:40]!r}") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def _tokens(usage: Any) -> tuple[int, int, int, int, int | None]:
+    """(input, output, cache_read, cache_write, total) from Langfuse `usageDetails`."""
+    if usage is None:
+        return 0, 0, 0, 0, None
+    if not isinstance(usage, dict):
+        raise ValueError("usageDetails is not an object")
+    input_tokens = output_tokens = cache_read = cache_write = 0
+    total = None
+    for key, value in usage.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise ValueError(f"usageDetails.{key} is not a number")
+        if value < 0:
+            raise ValueError(f"negative tokens in usageDetails.{key}")
+        value = int(value)
+        if key == "total":
+            total = value
+        elif key in CACHE_READ_KEYS:
+            cache_read += value
+            input_tokens += value
+        elif key in CACHE_WRITE_KEYS:
+            cache_write += value
+            input_tokens += value
+        elif key.startswith("input"):
+            input_tokens += value
+        elif key.startswith("output"):
+            output_tokens += value
+    return input_tokens, output_tokens, cache_read, cache_write, total
+
+
+def _cost(observation: dict[str, Any]) -> Decimal | None:
+    value = observation.get("totalCost")
+    if value is None:
+        details = observation.get("costDetails")
+        if isinstance(details, dict):
+            value = details.get("total")
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError("cost is not numeric")
+    try:
+        cost = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"cost is not numeric: {str(value)[:40]!r}") from None
+    if not cost.is_finite():
+        raise ValueError("cost is not finite")
+    if cost < 0:
+        raise ValueError("negative cost")
+    return cost
+
+
+def _seconds_to_ms(value: Any, name: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{name} is not a number")
+    return float(value) * 1000.0
+
+
+def _feature(metadata: dict[str, Any], tags: list[str], feature_keys: tuple[str, ...]) -> str | None:
+    for key in feature_keys:
+        value = metadata.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    for tag in tags:
+        if tag.startswith("feature:") and len(tag) > len("feature:"):
+            return tag[len("feature:"):].strip()
+    return None
+
+
+def _prompt_id(observation: dict[str, Any], metadata: dict[str, Any]) -> str | None:
+    explicit = metadata.get("prompt_id")
+    if isinstance(explicit, str | int) and str(explicit).strip():
+        return str(explicit).strip()
+    name = observation.get("promptName")
+    version = observation.get("promptVersion")
+    if name:
+        return f"{name}@v{version}" if version is not None else str(name)
+    return None
+
+
+def map_observation(
+    observation: dict[str, Any],
+    *,
+    feature_keys: tuple[str, ...] = ("feature",),
+    max_metadata_bytes: int = 16_384,
+) -> tuple:
+    """Return the row tuple (in COLUMNS order). Raises Skip for non-LLM observations and ValueError
+    (the reject reason) for malformed ones."""
+    obs_type = observation.get("type")
+    if obs_type not in LLM_OBSERVATION_TYPES:
+        raise Skip(obs_type)
+    observation_id = observation.get("id")
+    if not isinstance(observation_id, str) or not observation_id:
+        raise ValueError("missing id")
+    project_id = observation.get("projectId")
+    if not isinstance(project_id, str) or not project_id:
+        raise ValueError("missing projectId")
+    ts = parse_ts(observation.get("startTime"))
+
+    metadata = observation.get("metadata")
+    if metadata is None:
+        metadata = {}
+    elif not isinstance(metadata, dict):
+        metadata = {"value": metadata}
+    metadata_json = orjson.dumps(metadata).decode()
+    if len(metadata_json) > max_metadata_bytes:
+        raise ValueError(f"metadata is {len(metadata_json)} bytes, over the {max_metadata_bytes}-byte limit")
+
+    raw_tags = observation.get("tags") or []
+    if not isinstance(raw_tags, list):
+        raise ValueError("tags is not a list")
+    tags = [str(tag) for tag in raw_tags]
+
+    input_tokens, output_tokens, cache_read, cache_write, total = _tokens(observation.get("usageDetails"))
+    if total is None:
+        total = input_tokens + output_tokens
+    cost = _cost(observation)
+    model = observation.get("model") or observation.get("providedModelName")
+    prompt_version = observation.get("promptVersion")
+    if prompt_version is not None and (isinstance(prompt_version, bool) or not isinstance(prompt_version, int)):
+        raise ValueError("promptVersion is not an integer")
+
+    return (
+        observation_id,
+        observation.get("traceId"),
+        project_id,
+        ts,
+        observation.get("userId"),
+        observation.get("sessionId"),
+        _feature(metadata, tags, feature_keys),
+        _prompt_id(observation, metadata),
+        observation.get("promptName"),
+        prompt_version,
+        model,
+        provider_for_model(model),
+        obs_type,
+        input_tokens,
+        output_tokens,
+        cache_read,
+        cache_write,
+        total,
+        cost,
+        "langfuse" if cost is not None else "unpriced",
+        cache_read > 0,
+        _seconds_to_ms(observation.get("latency"), "latency"),
+        _seconds_to_ms(observation.get("timeToFirstToken"), "timeToFirstToken"),
+        observation.get("level"),
+        observation.get("environment"),
+        tags,
+        metadata_json,
+    )

@@ -54,7 +54,7 @@ def llm_calls(context: dg.AssetExecutionContext, config: IngestConfig, llmcosts:
         mode=config.mode,
         since=_parse(config.since),
         until=_parse(config.until),
-        run_id=context.run_id,
+        run_id=context.run.run_id,
         progress=progress,
     )
     upserted = sum(r.rows_upserted for r in results)

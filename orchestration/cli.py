@@ -1,0 +1,170 @@
+"""`llmcosts`: the command line. Each subcommand materializes the same Dagster assets the
+schedules run; exit code 0 on success, 1 on a failed run, 2 on a configuration error."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from llmcosts_core.settings import ConfigError
+
+
+def _datetime(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date or datetime: {value!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date (YYYY-MM-DD): {value!r}") from None
+
+
+def _print_table(rows: list[dict], columns: list[str]) -> None:
+    if not rows:
+        print("  (none)")
+        return
+    widths = {c: max(len(c), *(len(_fmt(r.get(c))) for r in rows)) for c in columns}
+    print("  " + "  ".join(c.ljust(widths[c]) for c in columns))
+    for row in rows:
+        print("  " + "  ".join(_fmt(row.get(c)).ljust(widths[c]) for c in columns))
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return "" if value is None else str(value)
+
+
+def cmd_ingest(args) -> int:
+    from orchestration.lib.runs import run_ingest
+
+    if args.since and args.until and args.until <= args.since:
+        raise ConfigError("--until must be after --since (windows are half-open: [since, until))")
+    summaries = run_ingest(since=args.since, until=args.until, full=args.full)
+    _print_table(summaries, ["month", "rows_upserted", "rejects", "pages", "retries", "cost_total_usd", "duration_s"])
+    return 0
+
+
+def cmd_build(args) -> int:
+    from orchestration.lib.runs import run_build
+
+    run_build(as_of=args.as_of, full_refresh=args.full_refresh)
+    print(f"dbt build done (as_of {args.as_of or 'today'})")
+    return 0
+
+
+def cmd_alerts(args) -> int:
+    from orchestration.lib.runs import run_alerts
+
+    summary = run_alerts(as_of=args.as_of, dry_run=args.dry_run)
+    print(summary)
+    return 0
+
+
+def cmd_run(args) -> int:
+    from orchestration.lib.runs import run_daily
+
+    for line in run_daily(as_of=args.as_of):
+        print(line)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from orchestration.demo import run_demo
+
+    return run_demo(calls_per_day=args.calls_per_day, days=args.days, html_path=args.html)
+
+
+def cmd_metabase(args) -> int:
+    from orchestration.lib.runs import run_metabase_sync
+
+    print(run_metabase_sync())
+    return 0
+
+
+def cmd_report(args) -> int:
+    from orchestration.lib.runs import write_report
+
+    path = write_report(Path(args.html), as_of=args.as_of)
+    print(f"report written: {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="llmcosts", description="What your LLM features really cost.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="pull LLM calls from Langfuse into raw.llm_calls")
+    p.add_argument("--since", type=_datetime, help="ISO start (inclusive); default: watermark - lookback")
+    p.add_argument("--until", type=_datetime, help="ISO end (exclusive); default: now")
+    p.add_argument("--full", action="store_true", help="re-pull whole month partitions")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("build", help="dbt build of the marts")
+    p.add_argument("--as-of", type=_date, help="the date windows end at (exclusive); default today UTC")
+    p.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from scratch")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("alerts", help="evaluate the alert rules and post to Slack")
+    p.add_argument("--as-of", type=_date)
+    p.add_argument("--dry-run", action="store_true", help="print the payload, post nothing")
+    p.set_defaults(func=cmd_alerts)
+
+    p = sub.add_parser("run", help="the daily pipeline: ingest, build, alerts, dashboards")
+    p.add_argument("--as-of", type=_date)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("demo", help="the whole pipeline on a local synthetic Langfuse, embedded Postgres")
+    p.add_argument("--calls-per-day", type=int, default=1500)
+    p.add_argument("--days", type=int, default=60)
+    p.add_argument("--html", default=None, help="where to write the HTML report")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("metabase", help="Metabase dashboards as code")
+    msub = p.add_subparsers(dest="metabase_command", required=True)
+    ms = msub.add_parser("sync", help="create or update the collection, cards and dashboards")
+    ms.set_defaults(func=cmd_metabase)
+
+    p = sub.add_parser("report", help="render the dashboards into one self-contained HTML page")
+    p.add_argument("--html", required=True, help="output path")
+    p.add_argument("--as-of", type=_date)
+    p.set_defaults(func=cmd_report)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    from orchestration.lib.runs import RunFailed
+
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"llmcosts: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except (RunFailed, ConnectionError) as exc:
+        print(f"llmcosts: {args.command} failed: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("llmcosts: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

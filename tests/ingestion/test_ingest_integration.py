@@ -1,0 +1,200 @@
+"""Ingestion end to end: the real Langfuse SDK over HTTP to the project's Langfuse-compatible
+server, into a real Postgres."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import psycopg
+import pytest
+
+from ingestion.langfuse_source import LangfuseAuthError, LangfuseSource
+from ingestion.loader import load_window, read_watermark
+from ingestion.local_langfuse.server import LocalLangfuseServer
+from ingestion.local_langfuse.workload import generate_observations
+from ingestion.pipeline import ingest_month
+from llmcosts_core.settings import LangfuseProject, Secret, get_settings
+
+PK, SK = "pk-lf-test", "sk-lf-test-secret"
+END = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)  # two days into November: the workload spans the month boundary
+COMPARED = "observation_id, ts, project_id, user_id, feature, prompt_id, model, provider, input_tokens, " \
+           "output_tokens, cache_read_tokens, cache_write_tokens, total_tokens, cost_usd, cost_source, level"
+
+
+def _obs(oid: str, start: str, **extra) -> dict:
+    base = {
+        "id": oid, "traceId": "t-" + oid, "projectId": "test-project", "type": "GENERATION", "startTime": start,
+        "endTime": start, "parentObservationId": None, "modelId": None, "inputPrice": None, "outputPrice": None,
+        "totalPrice": None, "model": "gpt-4o-mini", "providedModelName": "gpt-4o-mini", "userId": "u1",
+        "metadata": {"feature": "boundary"}, "usageDetails": {"input": 10, "output": 5, "total": 15},
+        "costDetails": {"total": 0.001}, "totalCost": 0.001, "level": "DEFAULT", "environment": "production",
+    }
+    base.update(extra)
+    return base
+
+
+@pytest.fixture(scope="module")
+def workload():
+    return generate_observations(END, days=3, calls_per_day=120, seed=11, project_id="test-project")
+
+
+@pytest.fixture
+def server(workload, monkeypatch):
+    with LocalLangfuseServer(list(workload), public_key=PK, secret_key=SK, project_id="test-project") as srv:
+        monkeypatch.setenv("LANGFUSE_PUBLIC_KEY", PK)
+        monkeypatch.setenv("LANGFUSE_SECRET_KEY", SK)
+        monkeypatch.setenv("LANGFUSE_BASE_URL", srv.base_url)
+        monkeypatch.setenv("LLMCOSTS_BACKOFF_BASE", "0.01")
+        monkeypatch.setenv("LLMCOSTS_PAGE_LIMIT", "100")  # several pages even for a small workload
+        yield srv
+
+
+def _llm_calls(workload, start=None, end=None):
+    def in_window(o):
+        ts = datetime.fromisoformat(o["startTime"])
+        return (start is None or ts >= start) and (end is None or ts < end)
+
+    return [o for o in workload if o["type"] in ("GENERATION", "EMBEDDING") and in_window(o)]
+
+
+def _rows(url):
+    with psycopg.connect(url) as conn:
+        return conn.execute(f"select {COMPARED} from raw.llm_calls order by observation_id, ts").fetchall()
+
+
+def _ingest_all(now=END):
+    settings = get_settings()
+    results = []
+    for month in (date(2026, 10, 1), date(2026, 11, 1)):
+        results += ingest_month(settings, month, mode="incremental", now=now)
+    return results
+
+
+def test_ingests_every_llm_call_once_and_twice_is_idempotent(migrated_warehouse, server, workload):
+    results = _ingest_all()
+    expected = _llm_calls(workload)
+    rows = _rows(migrated_warehouse)
+    assert len(rows) == len(expected)
+    assert {r[0] for r in rows} == {o["id"] for o in expected}
+    assert sum(r.rows_skipped for r in results) == len(workload) - len(expected)  # spans and events
+    assert sum(r.pages for r in results) > 2
+    # Never the io group: prompts and outputs stay in Langfuse.
+    obs_requests = [q for path, q in server.requests if path.endswith("/v2/observations")]
+    assert obs_requests and all("io" not in str(q.get("fields")).split(",") for q in obs_requests)
+
+    with psycopg.connect(migrated_warehouse) as conn:
+        first_loaded = conn.execute("select max(ingested_at) from raw.llm_calls").fetchone()[0]
+    _ingest_all()
+    assert _rows(migrated_warehouse) == rows
+    with psycopg.connect(migrated_warehouse) as conn:
+        # Unchanged rows are not rewritten by the re-pull.
+        assert conn.execute("select max(ingested_at) from raw.llm_calls").fetchone()[0] == first_loaded
+
+
+def test_month_boundary_rows_land_in_their_partition(migrated_warehouse, server):
+    server.add_observations([
+        _obs("last-of-october", "2026-10-31T23:59:59.999Z"),
+        _obs("first-of-november", "2026-11-01T00:00:00.000Z"),
+    ])
+    _ingest_all()
+    with psycopg.connect(migrated_warehouse) as conn:
+        placed = dict(conn.execute(
+            "select observation_id, tableoid::regclass::text from raw.llm_calls "
+            "where observation_id in ('last-of-october', 'first-of-november')"
+        ).fetchall())
+        partitions = {r[0] for r in conn.execute(
+            "select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid "
+            "where i.inhparent = 'raw.llm_calls'::regclass")}
+    assert placed == {"last-of-october": "raw.llm_calls_y2026m10", "first-of-november": "raw.llm_calls_y2026m11"}
+    assert "llm_calls_y2026m12" in partitions  # created ahead for the next month
+
+
+def test_late_rows_are_picked_up_by_the_trailing_window(migrated_warehouse, server, workload):
+    _ingest_all()
+    # Arrives after the first run, timestamped 30 h before it: inside the 48 h lookback.
+    late = _obs("late-arrival", (END - timedelta(hours=30)).isoformat().replace("+00:00", "Z"))
+    # Timestamped 60 h back: outside the lookback, so only a full re-pull of the month finds it.
+    too_late = _obs("very-late", (END - timedelta(hours=60)).isoformat().replace("+00:00", "Z"))
+    server.add_observations([late, too_late])
+    _ingest_all(now=END + timedelta(hours=1))
+    ids = {r[0] for r in _rows(migrated_warehouse)}
+    assert "late-arrival" in ids and "very-late" not in ids
+    ingest_month(get_settings(), date(2026, 10, 1), mode="full", now=END + timedelta(hours=1))
+    assert "very-late" in {r[0] for r in _rows(migrated_warehouse)}
+
+
+def test_429_and_5xx_are_retried_and_still_yield_exactly_the_rows(migrated_warehouse, server, workload):
+    server.inject_faults([(429, {"Retry-After": "1"}), (503, {}), (500, {})])
+    started = datetime.now(UTC)
+    results = _ingest_all()
+    assert sum(r.retries for r in results) == 3
+    assert (datetime.now(UTC) - started).total_seconds() >= 1.0  # Retry-After honoured
+    rows = _rows(migrated_warehouse)
+    assert len(rows) == len(_llm_calls(workload)) == len({r[0] for r in rows})
+
+
+def test_malformed_observations_are_rejected_with_reason_and_the_run_continues(migrated_warehouse, server, workload):
+    server.add_observations([
+        _obs("neg-tokens", "2026-11-01T08:00:00Z", usageDetails={"input": -3, "output": 1}),
+        _obs("bad-cost", "2026-11-01T08:00:01Z", totalCost="twelve", costDetails={}),
+        _obs("fat-metadata", "2026-11-01T08:00:02Z", metadata={"feature": "x", "blob": "y" * 40_000}),
+    ])
+    results = _ingest_all()
+    assert sum(r.rows_rejected for r in results) == 3
+    with psycopg.connect(migrated_warehouse) as conn:
+        rejects = dict(conn.execute("select observation_id, reason from raw.llm_calls_rejects").fetchall())
+        raw_kept = conn.execute("select raw->>'id' from raw.llm_calls_rejects where observation_id = 'bad-cost'").fetchone()
+    assert "negative tokens" in rejects["neg-tokens"]
+    assert "not numeric" in rejects["bad-cost"]
+    assert "byte limit" in rejects["fat-metadata"]
+    assert raw_kept == ("bad-cost",)
+    assert len(_rows(migrated_warehouse)) == len(_llm_calls(workload))
+
+
+def test_a_crash_mid_run_does_not_advance_the_watermark(migrated_warehouse, server, workload):
+    settings = get_settings()
+    project = settings.langfuse_projects[0]
+    source = LangfuseSource(project, settings.ingest)
+    start, end = datetime(2026, 11, 1, tzinfo=UTC), END
+
+    def crash(page_number):
+        if page_number == 2:
+            raise RuntimeError("power cut")
+
+    with psycopg.connect(migrated_warehouse) as conn:
+        with pytest.raises(RuntimeError, match="power cut"):
+            load_window(conn, source, start, end, run_id="crash", after_page=crash)
+        assert read_watermark(conn, project.source_key) is None
+        assert conn.execute("select status from raw.ingestion_runs where run_id = 'crash'").fetchone() == ("failed",)
+        result = load_window(conn, source, start, end, run_id="retry")
+        assert read_watermark(conn, project.source_key) == end
+    assert result.rows_upserted == len(_llm_calls(workload, start, end))
+
+
+def test_fast_and_typed_sdk_decoding_give_the_same_rows(migrated_warehouse, server):
+    settings = get_settings()
+    project = settings.langfuse_projects[0]
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    fast = [i for p in LangfuseSource(project, settings.ingest).pages(start, END) for i in p.items]
+    typed = [i for p in LangfuseSource(project, settings.ingest, decode="typed").pages(start, END) for i in p.items]
+    from ingestion.mapping import Skip, map_observation
+
+    def rows(items):
+        out = []
+        for item in items:
+            try:
+                out.append(map_observation(item))
+            except Skip:
+                pass
+        return out
+
+    assert rows(fast) == rows(typed) and len(rows(fast)) > 50
+
+
+def test_bad_credentials_fail_fast_naming_the_variables(migrated_warehouse, server, monkeypatch):
+    project = LangfuseProject(public_key=PK, secret_key=Secret("wrong-secret"), base_url=server.base_url)
+    source = LangfuseSource(project, get_settings().ingest)
+    with pytest.raises(LangfuseAuthError) as info:
+        next(source.pages(datetime(2026, 11, 1, tzinfo=UTC), END))
+    message = str(info.value)
+    assert "LANGFUSE_SECRET_KEY" in message and "wrong-secret" not in message

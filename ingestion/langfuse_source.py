@@ -17,6 +17,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -187,17 +188,28 @@ class LangfuseSource:
 
     # -- the window --------------------------------------------------------------------------
     def pages(self, start: datetime, end: datetime, stats: FetchStats | None = None) -> Iterator[Page]:
-        """Every page of observations with start <= startTime < end, newest first."""
+        """Every page of observations with start <= startTime < end, newest first.
+
+        The next page is requested as soon as its cursor is known, on a background thread, so the
+        network round trip overlaps the caller's work on the current page."""
         stats = stats if stats is not None else FetchStats()
-        cursor: str | None = None
-        while True:
-            page = self._with_retries(start, end, cursor, stats)
-            stats.pages += 1
-            stats.observations += len(page.items)
-            yield page
-            if not page.cursor or not page.items:
-                return
-            cursor = page.cursor
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="langfuse-prefetch") as prefetch:
+            pending = prefetch.submit(self._with_retries, start, end, None, stats)
+            while True:
+                page = pending.result()
+                stats.pages += 1
+                stats.observations += len(page.items)
+                more = bool(page.cursor and page.items)
+                if more:
+                    pending = prefetch.submit(self._with_retries, start, end, page.cursor, stats)
+                try:
+                    yield page
+                except GeneratorExit:
+                    if more:
+                        pending.cancel()
+                    raise
+                if not more:
+                    return
 
     def health(self) -> dict[str, Any]:
         return self.api.health.health().dict()

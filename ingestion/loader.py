@@ -9,6 +9,8 @@ bookkeeping, after every page is committed, so a crash never advances it.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -78,6 +80,84 @@ def _record_run(conn, result: WindowResult, run_id: str, started_at: datetime, s
     )
 
 
+class _PageWriter:
+    """Writes mapped pages (COPY, merge, rejects, commit) on its own thread, so Postgres works on
+    page N while this process decodes page N+1. The queue is short: memory stays at a few pages.
+    The connection belongs to this thread until `close()` or `abort()` returns."""
+
+    def __init__(self, conn: psycopg.Connection, source_key: str, run_id: str,
+                 after_page: Callable[[int], None] | None):
+        self.conn, self.source_key, self.run_id, self.after_page = conn, source_key, run_id, after_page
+        self.rows_changed = 0
+        self._queue: queue.Queue = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="llm-calls-writer", daemon=True)
+        self._thread.start()
+
+    def put(self, rows: list[tuple], rejects: list[tuple]) -> None:
+        while True:
+            if self._error is not None:
+                raise self._error
+            try:
+                self._queue.put((rows, rejects), timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def abort(self) -> None:
+        if self._thread.is_alive():
+            # Drain so the writer sees the stop marker even if the queue was full.
+            while True:
+                try:
+                    self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            self._queue.put(None)
+            self._thread.join()
+
+    def _run(self) -> None:
+        page_number = 0
+        try:
+            while (item := self._queue.get()) is not None:
+                page_number += 1
+                self._write(*item)
+                if self.after_page is not None:
+                    self.after_page(page_number)
+        except BaseException as exc:  # handed to the producer, which re-raises it
+            self._error = exc
+
+    def _write(self, rows: list[tuple], rejects: list[tuple]) -> None:
+        conn = self.conn
+        with conn.transaction():
+            if rows:
+                with conn.cursor() as cur:
+                    with cur.copy(_COPY_STAGE) as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                    cur.execute(sql("merge_llm_calls.sql"))
+                    self.rows_changed += max(cur.rowcount, 0)
+                    cur.execute("truncate llm_calls_stage")
+            for item, reason in rejects:
+                raw = item if isinstance(item, dict) else {"value": item}
+                conn.execute(
+                    sql("insert_reject.sql"),
+                    {
+                        "observation_id": raw.get("id") if isinstance(raw.get("id"), str) else None,
+                        "project_id": raw.get("projectId") if isinstance(raw.get("projectId"), str) else None,
+                        "source_key": self.source_key,
+                        "reason": reason,
+                        "raw": orjson.dumps(raw, default=str).decode(),
+                        "run_id": self.run_id,
+                    },
+                )
+
+
 def load_window(
     conn: psycopg.Connection,
     source: LangfuseSource,
@@ -103,8 +183,9 @@ def load_window(
         _record_run(conn, result, run_id, started_at, "running")
 
     stats = FetchStats()
+    writer = _PageWriter(conn, source_key, run_id, after_page)
     try:
-        for page_number, page in enumerate(source.pages(start, end, stats), start=1):
+        for page in source.pages(start, end, stats):
             rows, rejects = [], []
             for item in page.items:
                 try:
@@ -128,38 +209,17 @@ def load_window(
                 rows.append(row)
                 if row[18] is not None:
                     result.cost_usd += row[18]
-
-            with conn.transaction():
-                if rows:
-                    with conn.cursor() as cur:
-                        with cur.copy(_COPY_STAGE) as copy:
-                            for row in rows:
-                                copy.write_row(row)
-                        cur.execute(sql("merge_llm_calls.sql"))
-                        result.rows_changed += max(cur.rowcount, 0)
-                        cur.execute("truncate llm_calls_stage")
-                for item, reason in rejects:
-                    raw = item if isinstance(item, dict) else {"value": item}
-                    conn.execute(
-                        sql("insert_reject.sql"),
-                        {
-                            "observation_id": raw.get("id") if isinstance(raw.get("id"), str) else None,
-                            "project_id": raw.get("projectId") if isinstance(raw.get("projectId"), str) else None,
-                            "source_key": source_key,
-                            "reason": reason,
-                            "raw": orjson.dumps(raw, default=str).decode(),
-                            "run_id": run_id,
-                        },
-                    )
+            writer.put(rows, rejects)
             result.rows_upserted += len(rows)
             result.rows_rejected += len(rejects)
             result.pages = stats.pages
             result.retries = stats.retries
             if progress is not None:
                 progress(result)
-            if after_page is not None:
-                after_page(page_number)
+        writer.close()
+        result.rows_changed = writer.rows_changed
     except BaseException as exc:
+        writer.abort()
         result.pages, result.retries = stats.pages, stats.retries
         result.duration_s = time.perf_counter() - clock
         if not conn.closed:

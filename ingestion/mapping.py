@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -83,6 +84,7 @@ class Reject:
     raw: dict[str, Any]
 
 
+@lru_cache(maxsize=4096)
 def provider_for_model(model: str | None) -> str | None:
     if not model:
         return None

@@ -1,0 +1,48 @@
+"""Run the real ingestion code (SDK pages over HTTP -> COPY -> merge) over one window, in its own
+process, and report rows, seconds and this process's peak resident memory as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+from datetime import datetime
+
+import psycopg
+
+from ingestion.langfuse_source import LangfuseSource
+from ingestion.loader import load_window
+from ingestion.schema import migrate
+from llmcosts_core.settings import IngestSettings, LangfuseProject, Secret
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--start", required=True)
+    parser.add_argument("--end", required=True)
+    args = parser.parse_args()
+    project = LangfuseProject("pk-bench", Secret("sk-bench"), args.base_url)
+    source = LangfuseSource(project, IngestSettings())
+    with psycopg.connect(args.database_url) as conn:
+        migrate(conn)
+        conn.commit()
+        clock = time.perf_counter()
+        result = load_window(conn, source, datetime.fromisoformat(args.start), datetime.fromisoformat(args.end),
+                             run_id="bench")
+        seconds = time.perf_counter() - clock
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak_kb = usage.ru_maxrss
+    print(json.dumps({
+        "rows": result.rows_upserted, "skipped": result.rows_skipped, "observations": result.rows_upserted
+        + result.rows_skipped + result.rows_rejected, "pages": result.pages, "seconds": seconds,
+        "peak_rss_mb": peak_kb / 1024,
+        # CPU time of the ingesting process: steadier than wall time on a shared machine.
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
+    }))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""`llmcosts demo`: the whole pipeline on embedded defaults, against the project's own
+Langfuse-compatible server serving seeded synthetic traffic. No accounts, no servers to install.
+
+The demo writes into the same warehouse as a real run (so `make ui` shows it), under its own
+Langfuse project id; each demo run first removes the previous demo's rows, so re-running it never
+doubles the numbers.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from llmcosts_core.settings import get_settings
+from llmcosts_core.warehouse import connect
+
+DEMO_PROJECT_ID = "llmcosts-demo"
+DEMO_PUBLIC_KEY = "pk-lf-llmcosts-demo"
+DEMO_SECRET_KEY = "sk-lf-llmcosts-demo"
+
+
+def _reset_demo_rows(source_key: str) -> None:
+    from ingestion.schema import migrate
+
+    with connect() as conn:
+        migrate(conn)
+        conn.execute("delete from raw.llm_calls where project_id = %s", (DEMO_PROJECT_ID,))
+        conn.execute("delete from raw.ingestion_watermarks where source_key = %s", (source_key,))
+        conn.commit()
+
+
+def _summary(as_of) -> list[str]:
+    lines = []
+    with connect() as conn:
+        count, cost, unpriced, rejects = conn.execute(
+            """
+            select count(*), coalesce(sum(cost_usd), 0), count(*) filter (where cost_source = 'unpriced'),
+                   (select count(*) from raw.llm_calls_rejects)
+            from raw.llm_calls where project_id = %s
+            """,
+            (DEMO_PROJECT_ID,),
+        ).fetchone()
+        lines.append(f"rows in raw.llm_calls: {count:,}  total cost: ${float(cost):,.2f}  "
+                     f"unpriced calls: {unpriced:,}  rejects: {rejects:,}")
+        top = conn.execute(
+            "select feature, cost_7d, cost_30d, share_of_total_30d from marts.feature_costs "
+            "order by cost_30d desc limit 10"
+        ).fetchall()
+    lines.append("")
+    lines.append(f"top features (as of {as_of}):")
+    lines.append(f"  {'feature':<22} {'7d':>11} {'30d':>11} {'share 30d':>10}")
+    for feature, c7, c30, share in top:
+        lines.append(f"  {feature:<22} ${float(c7 or 0):>10,.2f} ${float(c30 or 0):>10,.2f} {float(share or 0):>9.1%}")
+    return lines
+
+
+def run_demo(calls_per_day: int = 1500, days: int = 60, html_path: str | None = None) -> int:
+    from ingestion.local_langfuse.server import LocalLangfuseServer
+    from ingestion.local_langfuse.workload import generate_observations, write_app_users_csv
+    from llmcosts_core.settings import LangfuseProject, Secret
+    from orchestration.lib.runs import run_alerts, run_app_users, run_build, run_ingest, write_report
+
+    started = time.perf_counter()
+    settings = get_settings()
+    now = datetime.now(UTC)
+    # The workload ends at the top of this hour: re-running the demo within the hour reproduces it.
+    end = now.replace(minute=0, second=0, microsecond=0)
+    as_of = now.date()
+    print(f"llmcosts demo: generating {days} days x ~{calls_per_day} calls/day of synthetic Langfuse traffic ...")
+    observations = generate_observations(end, days=days, calls_per_day=calls_per_day, seed=7,
+                                         project_id=DEMO_PROJECT_ID)
+    demo_dir = settings.data_dir / "demo"
+    demo_dir.mkdir(parents=True, exist_ok=True)
+    users_csv = demo_dir / "app_users.csv"
+    write_app_users_csv(users_csv, seed=7, end=end)
+
+    where = "DATABASE_URL" if settings.database_url else f"embedded Postgres ({settings.pgdata_dir})"
+    print(f"warehouse: {where}")
+    with LocalLangfuseServer(observations, public_key=DEMO_PUBLIC_KEY, secret_key=DEMO_SECRET_KEY,
+                             project_id=DEMO_PROJECT_ID) as server:
+        print(f"local Langfuse-compatible API: {server.base_url} ({len(observations):,} observations)")
+        os.environ.update({
+            "LANGFUSE_PUBLIC_KEY": DEMO_PUBLIC_KEY,
+            "LANGFUSE_SECRET_KEY": DEMO_SECRET_KEY,
+            "LANGFUSE_BASE_URL": server.base_url,
+            "LLMCOSTS_BACKFILL_DAYS": str(days + 1),
+            "LLMCOSTS_APP_USERS_CSV": str(users_csv),
+        })
+        project = LangfuseProject(DEMO_PUBLIC_KEY, Secret(DEMO_SECRET_KEY), server.base_url)
+        _reset_demo_rows(project.source_key)
+
+        print("\n[1/4] ingest: Langfuse v2 observations -> raw.llm_calls (monthly partitions)")
+        for summary in run_ingest(now=end + timedelta(seconds=1)):
+            print(f"  {summary['month']}: {summary['rows_upserted']:,} rows, {summary['rejects']} rejects, "
+                  f"{summary['pages']} pages, ${summary['cost_total_usd']:,.2f} in {summary['duration_s']}s")
+
+    print("\n[2/4] build: app users + dbt build of the marts")
+    run_app_users()
+    run_build(as_of=as_of, full_refresh=True)
+
+    print("\n[3/4] alerts (dry run: no SLACK_WEBHOOK_URL)" if not settings.slack_webhook_url else "\n[3/4] alerts")
+    print(run_alerts(as_of=as_of, dry_run=not settings.slack_webhook_url))
+
+    print("\n[4/4] dashboards")
+    report = Path(html_path) if html_path else settings.data_dir / "report.html"
+    write_report(report, as_of=as_of)
+    print(f"  HTML report: {report}")
+
+    print()
+    for line in _summary(as_of):
+        print(line)
+    print(f"\ndone in {time.perf_counter() - started:.0f}s. Next: `make ui` opens the Dagster UI "
+          "(http://127.0.0.1:3000) on these assets; `make test` runs the tests.")
+    return 0

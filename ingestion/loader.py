@@ -21,13 +21,13 @@ import orjson
 import psycopg
 
 from ingestion.langfuse_source import FetchStats, LangfuseSource
-from ingestion.mapping import COLUMNS, Skip, map_observation
+from ingestion.mapping import COLUMN_TYPES, COLUMNS, Skip, map_observation
 from ingestion.schema import ensure_partitions
 from ingestion.sql_files import sql
 
 log = logging.getLogger(__name__)
 
-_COPY_STAGE = f"copy llm_calls_stage ({', '.join(COLUMNS)}) from stdin"
+_COPY_STAGE = f"copy llm_calls_stage ({', '.join(COLUMNS)}) from stdin (format binary)"
 
 
 @dataclass
@@ -138,6 +138,7 @@ class _PageWriter:
             if rows:
                 with conn.cursor() as cur:
                     with cur.copy(_COPY_STAGE) as copy:
+                        copy.set_types(COLUMN_TYPES)
                         for row in rows:
                             copy.write_row(row)
                     cur.execute(sql("merge_llm_calls.sql"))

@@ -59,6 +59,14 @@ COLUMNS = (
     "metadata",
 )
 
+# Postgres types of COLUMNS, in order: the loader COPYs in binary format, which needs them declared
+# and costs about a third less CPU per row than text COPY.
+COLUMN_TYPES = (
+    "text", "text", "text", "timestamptz", "text", "text", "text", "text", "text", "int4", "text", "text",
+    "text", "int8", "int8", "int8", "int8", "int8", "numeric", "text", "bool", "float8", "float8", "text",
+    "text", "text[]", "jsonb",
+)
+
 _PROVIDER_PREFIXES = (
     ("openai", ("gpt-", "gpt4", "o1", "o3", "o4", "text-embedding", "ft:gpt", "chatgpt", "davinci", "babbage",
                 "whisper", "dall-e", "tts-", "omni-moderation", "codex")),
@@ -260,3 +268,4 @@ def map_observation(
         tags,
         metadata_json,
     )
+assert len(COLUMN_TYPES) == len(COLUMNS)

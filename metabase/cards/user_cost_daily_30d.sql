@@ -1,0 +1,33 @@
+-- Daily cost of the ten most expensive users in the window; everyone else is one line, so the
+-- chart stays readable with thousands of users.
+with anchor as (
+    select max(as_of) as as_of from marts.fct_llm_costs_daily
+),
+
+filtered as (
+    select f.day, f.user_id, f.cost_usd, f.calls
+    from marts.fct_llm_costs_daily as f
+    cross join anchor
+    where f.day >= coalesce([[{{date_from}},]] anchor.as_of - 29)
+        and f.day < coalesce([[{{date_to}},]] anchor.as_of + 1)
+        [[and f.feature = {{feature}}]]
+        [[and f.environment = {{environment}}]]
+),
+
+top_users as (
+    select user_id
+    from filtered
+    group by user_id
+    order by sum(cost_usd) desc nulls last, user_id
+    limit 10
+)
+
+select
+    filtered.day,
+    coalesce(top_users.user_id, '(other users)') as user_id,
+    sum(filtered.cost_usd) as cost_usd,
+    sum(filtered.calls) as calls
+from filtered
+left join top_users on top_users.user_id = filtered.user_id
+group by filtered.day, coalesce(top_users.user_id, '(other users)')
+order by filtered.day, user_id

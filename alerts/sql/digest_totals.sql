@@ -2,11 +2,11 @@
 -- marts.spend_summary, and the week before [as_of - 14d, as_of - 7d) from marts.fct_llm_costs_daily
 -- (spend_summary only looks back from as_of).
 select
-    max(total_cost) filter (where "window" = '1d') as yesterday_cost,
-    max(calls) filter (where "window" = '1d') as yesterday_calls,
-    max(total_cost) filter (where "window" = '7d') as week_cost,
-    max(calls) filter (where "window" = '7d') as week_calls,
-    max(active_users) filter (where "window" = '7d') as week_active_users,
+    max(total_cost) filter (where time_window = '1d') as yesterday_cost,
+    max(calls) filter (where time_window = '1d') as yesterday_calls,
+    max(total_cost) filter (where time_window = '7d') as week_cost,
+    max(calls) filter (where time_window = '7d') as week_calls,
+    max(active_users) filter (where time_window = '7d') as week_active_users,
     (
         select coalesce(sum(cost_usd), 0)
         from marts.fct_llm_costs_daily

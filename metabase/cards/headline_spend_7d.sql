@@ -1,5 +1,4 @@
 -- Headline number: one value from the spend_summary mart (window '7d').
--- "window" is quoted: it is a reserved word in Postgres.
 select s.total_cost as spend_7d
 from marts.spend_summary as s
-where s."window" = '7d'
+where s.time_window = '7d'

@@ -1,5 +1,4 @@
 -- Headline number: one value from the spend_summary mart (window '30d').
--- "window" is quoted: it is a reserved word in Postgres.
 select s.untagged_cost_share as untagged_cost_share_30d
 from marts.spend_summary as s
-where s."window" = '30d'
+where s.time_window = '30d'

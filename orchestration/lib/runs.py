@@ -119,10 +119,10 @@ def run_ingest(
 # -- dbt, alerts, dashboards ----------------------------------------------------------------------
 def run_build(as_of: date | None = None, full_refresh: bool = False) -> dg.ExecuteInProcessResult:
     """dbt build of every model, with `as_of` passed as a var."""
-    from orchestration.defs.dbt.assets import dbt_run_config, llmcosts_dbt_assets
+    from orchestration.defs.dbt.assets import dbt_run_config, llmcosts_dbt_models
 
     return materialize(
-        [llmcosts_dbt_assets],
+        [llmcosts_dbt_models],
         run_config=dbt_run_config(as_of.isoformat() if as_of else None, full_refresh=full_refresh),
     )
 

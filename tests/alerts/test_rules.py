@@ -208,5 +208,5 @@ def test_rules_read_only_the_contract_columns(marts_warehouse):
     ]
     assert columns["feature_share"] == ["feature", "cost_30d", "share_of_total_30d", "over_threshold", "as_of"]
     assert columns["spend_summary"] == [
-        "window", "total_cost", "calls", "total_tokens", "avg_cost_per_call", "active_users", "as_of",
+        "time_window", "total_cost", "calls", "total_tokens", "avg_cost_per_call", "active_users", "as_of",
     ]

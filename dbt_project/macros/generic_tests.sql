@@ -1,0 +1,25 @@
+{#- Generic tests written here because dbt hub packages (dbt_utils) cannot be installed. -#}
+
+{#- Fails on every row where the column is negative (NULL passes: not_null says otherwise). -#}
+{% test not_negative(model, column_name) %}
+select {{ column_name }}
+from {{ model }}
+where {{ column_name }} < 0
+{% endtest %}
+
+{#- Fails on every combination of the columns that occurs more than once. -#}
+{% test unique_combination(model, combination_of_columns) %}
+select
+    {{ combination_of_columns | join(', ') }},
+    count(*) as occurrences
+from {{ model }}
+group by {{ combination_of_columns | join(', ') }}
+having count(*) > 1
+{% endtest %}
+
+{#- Fails on every row where a value lies outside [min_value, max_value]. -#}
+{% test between(model, column_name, min_value, max_value) %}
+select {{ column_name }}
+from {{ model }}
+where {{ column_name }} < {{ min_value }} or {{ column_name }} > {{ max_value }}
+{% endtest %}

@@ -40,7 +40,11 @@ def record(conn: psycopg.Connection, alerts: list[FiredAlert], channel: str) -> 
 
 
 def unsent(conn: psycopg.Connection, channel: str) -> list[FiredAlert]:
-    """Rows the channel still owes, locked until the caller's transaction ends."""
+    """Rows the channel still owes, locked until the caller's transaction ends.
+
+    Concurrent runs take a per-channel advisory lock first: row locks alone, taken by two runs
+    over overlapping rows, can deadlock; with the lock the second run waits, then finds nothing owed."""
+    conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"llmcosts.alerts:{channel}",))
     rows = conn.execute(sql("alert_log_unsent.sql"), {"channel": channel}).fetchall()
     return [
         FiredAlert(

@@ -1,6 +1,7 @@
 -- The newest alerts, delivered or not.
 select
-    a.created_at,
+    a.first_fired_at as fired_at,
+    a.channel,
     a.rule,
     a.subject,
     a.as_of,
@@ -8,5 +9,5 @@ select
     a.message,
     a.delivered_at
 from alerts.alert_log as a
-order by a.created_at desc, a.rule, a.subject
+order by a.first_fired_at desc, a.rule, a.subject
 limit 200

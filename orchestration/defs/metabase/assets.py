@@ -9,6 +9,8 @@ MART_DEPS = [
     dg.AssetKey(["marts", "feature_costs"]),
     dg.AssetKey(["marts", "user_costs"]),
     dg.AssetKey(["marts", "prompt_costs"]),
+    # The "Alerts & data quality" dashboard shows alerts.alert_log, which the alerts run creates.
+    dg.AssetKey(["slack_alerts"]),
 ]
 
 

@@ -99,6 +99,20 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_prune(args) -> int:
+    from ingestion.retention import prune
+    from llmcosts_core.warehouse import database_url
+
+    result = prune(database_url(), args.keep_months, drop=args.drop, dry_run=args.dry_run)
+    verb = "would " if args.dry_run else ""
+    print(f"kept {len(result.kept)} month partition(s)")
+    for name in result.archived:
+        print(f"  {verb}archive raw.{name} -> archive.{name}")
+    for name in result.dropped:
+        print(f"  {verb}drop raw.{name}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="llmcosts", description="What your LLM features really cost.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -135,6 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
     ms = msub.add_parser("sync", help="create or update the collection, cards and dashboards")
     ms.set_defaults(func=cmd_metabase)
 
+    p = sub.add_parser("prune", help="detach old month partitions of raw.llm_calls (archive or drop)")
+    p.add_argument("--keep-months", type=int, required=True, help="months kept, the current one included")
+    p.add_argument("--drop", action="store_true", help="drop the old partitions instead of archiving them")
+    p.add_argument("--dry-run", action="store_true", help="list what would be pruned")
+    p.set_defaults(func=cmd_prune)
+
     p = sub.add_parser("report", help="render the dashboards into one self-contained HTML page")
     p.add_argument("--html", required=True, help="output path")
     p.add_argument("--as-of", type=_date)
@@ -155,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return args.func(args)
-    except ConfigError as exc:
+    except (ConfigError, ValueError) as exc:
         print(f"llmcosts: configuration error: {exc}", file=sys.stderr)
         return 2
     except (RunFailed, ConnectionError) as exc:

@@ -138,7 +138,143 @@ def bench_raw_copy(url: str, repeat: int) -> list[float]:
     return timings
 
 
-SECTIONS = {"ingest": bench_ingest}
+# -- the warehouse: dbt builds, dashboard cards, alerts ------------------------------------------
+def _sql(name: str) -> str:
+    return (Path(__file__).resolve().parent / "sql" / name).read_text()
+
+
+def _dbt_build(as_of, *, full_refresh: bool = False) -> float:
+    from orchestration.defs.dbt.project import DBT_PROJECT_DIR, dbt_executable, dbt_run_environ
+
+    args = [dbt_executable(), "--no-use-colors", "build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
+            str(DBT_PROJECT_DIR), "--vars", json.dumps({"as_of": as_of.isoformat()})]
+    if full_refresh:
+        args.append("--full-refresh")
+    clock = time.perf_counter()
+    out = subprocess.run(args, env={**os.environ, **dbt_run_environ()}, capture_output=True, text=True)
+    seconds = time.perf_counter() - clock
+    if out.returncode != 0:
+        raise RuntimeError("dbt build failed:\n" + out.stdout[-3000:])
+    return seconds
+
+
+def _count(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        return conn.execute("select count(*) from raw.llm_calls").fetchone()[0]
+
+
+def bench_build(url: str, n: int, repeat: int, scale: int = 10) -> dict:
+    """The daily dbt build (one new day) at the ingested history and at `scale` times it."""
+    from ingestion.schema import ensure_partitions
+
+    as_of = END.date()
+    new_day = END
+    print("build: full dbt build, then the daily incremental build ...", flush=True)
+    full_small = _dbt_build(as_of, full_refresh=True)
+    with psycopg.connect(url) as conn:
+        ensure_partitions(conn, new_day, new_day + timedelta(days=1))
+        conn.execute(_sql("add_one_day.sql"), {"day": new_day})
+        conn.commit()
+    next_as_of = as_of + timedelta(days=1)
+    small_rows = _count(url)
+    incremental_small = [_dbt_build(next_as_of) for _ in range(repeat)]
+    print(f"  {small_rows:,} calls: full {full_small:.1f}s, daily {statistics.median(incremental_small):.1f}s",
+          flush=True)
+
+    span = 60
+    with psycopg.connect(url) as conn:
+        origin = conn.execute("select min(ts) from raw.llm_calls").fetchone()[0]
+        ensure_partitions(conn, origin - timedelta(days=span * (scale - 1)), origin)
+        conn.commit()
+        for k in range(1, scale):
+            conn.execute(_sql("grow_history.sql"), {"shift_days": span * k, "origin": origin, "span_days": span})
+            conn.commit()
+        conn.execute("analyze raw.llm_calls")
+    large_rows = _count(url)
+    incremental_large = [_dbt_build(next_as_of) for _ in range(repeat)]
+    full_large = _dbt_build(next_as_of, full_refresh=True)
+    print(f"  {large_rows:,} calls: full {full_large:.1f}s, daily {statistics.median(incremental_large):.1f}s",
+          flush=True)
+    return {
+        "as_of": next_as_of.isoformat(),
+        "history_small": small_rows,
+        "history_large": large_rows,
+        "daily_build_s_small": statistics.median(incremental_small),
+        "daily_build_s_large": statistics.median(incremental_large),
+        "daily_build_ratio": statistics.median(incremental_large) / statistics.median(incremental_small),
+        "full_build_s_small": full_small,
+        "full_build_s_large": full_large,
+        "target": {"daily_build_ratio": "<= 1.5"},
+    }
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def bench_cards(url: str, n: int, repeat: int, runs: int = 20) -> dict:
+    """p50/p95 of every dashboard card on the marts, beside three reference queries on raw."""
+    from metabase.card_queries import run_card
+    from metabase.catalog import default_catalog
+
+    print(f"cards: {runs} runs of every card query ...", flush=True)
+    results = {}
+    with psycopg.connect(url) as conn:
+        rows = _count(url)
+        as_of_row = conn.execute("select max(as_of) from marts.feature_costs").fetchone()
+        end = datetime.combine(as_of_row[0], datetime.min.time(), tzinfo=UTC) if as_of_row[0] else END
+        for key, card in sorted(default_catalog().cards.items()):
+            timings = []
+            for _ in range(runs):
+                clock = time.perf_counter()
+                try:
+                    run_card(conn, card)
+                except Exception as exc:  # a card missing its table (optional source) is reported, not fatal
+                    results[key] = {"error": str(exc)[:200]}
+                    conn.rollback()
+                    break
+                timings.append((time.perf_counter() - clock) * 1000)
+            if timings:
+                results[key] = {"p50_ms": _percentile(timings, 50), "p95_ms": _percentile(timings, 95)}
+        reference = {}
+        for name in ("raw_cost_by_feature_30d", "raw_cost_by_user_top50_30d", "raw_cost_by_feature_prompt_30d"):
+            timings = []
+            for _ in range(max(3, runs // 4)):
+                clock = time.perf_counter()
+                conn.execute(_sql(f"{name}.sql"), {"start": end - timedelta(days=30), "end": end}).fetchall()
+                timings.append((time.perf_counter() - clock) * 1000)
+            reference[name] = {"p50_ms": _percentile(timings, 50), "p95_ms": _percentile(timings, 95)}
+    card_p95 = [r["p95_ms"] for r in results.values() if "p95_ms" in r]
+    mart_equivalents = [results[k]["p95_ms"] for k in ("feature_costs_30d", "user_costs_30d", "prompt_costs_30d")
+                        if k in results and "p95_ms" in results[k]]
+    raw_p95 = [r["p95_ms"] for r in reference.values()]
+    return {
+        "calls_in_raw": rows,
+        "cards": results,
+        "raw_reference": reference,
+        "max_card_p95_ms": max(card_p95) if card_p95 else None,
+        "raw_over_mart_p95": (statistics.median(raw_p95) / statistics.median(mart_equivalents))
+        if mart_equivalents else None,
+        "target": {"max_card_p95_ms": "< 50 at 10M"},
+    }
+
+
+def bench_alerts(url: str, n: int, repeat: int) -> dict:
+    from alerts import run_alerts
+
+    timings = []
+    with psycopg.connect(url) as conn:
+        as_of = conn.execute("select max(as_of) from marts.feature_costs").fetchone()[0] or END.date()
+        for _ in range(max(3, repeat)):
+            clock = time.perf_counter()
+            run_alerts(conn, as_of, dry_run=True)
+            timings.append(time.perf_counter() - clock)
+    return {"calls_in_raw": _count(url), "evaluate_all_rules_s": statistics.median(timings)}
+
+
+SECTIONS = {"ingest": bench_ingest, "build": bench_build, "cards": bench_cards, "alerts": bench_alerts}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -147,12 +283,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", choices=sorted(SECTIONS), action="append")
     parser.add_argument("--output", type=Path, default=None)
+    parser.add_argument("--scale", type=int, default=10, help="history multiplier for the build benchmark")
     args = parser.parse_args(argv)
 
     url = _bench_database_url()
+    os.environ["DATABASE_URL"] = url  # dbt, the cards and the alerts all find the bench database this way
     results = {"started_at": datetime.now(UTC).isoformat(), "machine": _machine(url), "repeat": args.repeat}
     for name in args.only or list(SECTIONS):
-        results[name] = SECTIONS[name](url, args.observations, args.repeat)
+        if name == "build":
+            results[name] = bench_build(url, args.observations, args.repeat, scale=args.scale)
+        else:
+            results[name] = SECTIONS[name](url, args.observations, args.repeat)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     out = args.output or RESULTS_DIR / f"bench-{args.observations}.json"
     out.write_text(json.dumps(results, indent=2, default=str))
@@ -163,6 +304,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'ingest observations/s':<32} {ingest['observations_per_s']:>14,.0f}  >= 20,000")
         print(f"{'ingest / raw COPY (rows/s)':<32} {ingest['ratio_to_copy']:>14.2f}  >= 0.5")
         print(f"{'ingest peak RSS (MB)':<32} {ingest['peak_rss_mb']:>14.0f}  < 300 at 1M")
+    build = results.get("build")
+    if build:
+        print(f"{'daily dbt build, small history (s)':<32} {build['daily_build_s_small']:>14.1f}  "
+              f"({build['history_small']:,} calls)")
+        print(f"{'daily dbt build, large history (s)':<32} {build['daily_build_s_large']:>14.1f}  "
+              f"({build['history_large']:,} calls)")
+        print(f"{'daily build ratio large/small':<32} {build['daily_build_ratio']:>14.2f}  <= 1.5")
+        print(f"{'full rebuild, large history (s)':<32} {build['full_build_s_large']:>14.1f}")
+    cards = results.get("cards")
+    if cards and cards["max_card_p95_ms"] is not None:
+        print(f"{'slowest card p95 (ms)':<32} {cards['max_card_p95_ms']:>14.1f}  < 50 at 10M")
+        if cards["raw_over_mart_p95"]:
+            print(f"{'raw query / mart card p95':<32} {cards['raw_over_mart_p95']:>14.1f}")
+    alerts = results.get("alerts")
+    if alerts:
+        print(f"{'evaluate all alert rules (s)':<32} {alerts['evaluate_all_rules_s']:>14.2f}  "
+              f"({alerts['calls_in_raw']:,} calls)")
     print(f"\nresults: {out}")
     return 0
 

@@ -1,0 +1,30 @@
+with
+
+source as (
+
+    select * from {{ source('budgets', 'budget_credit_topups') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        pool_scope,
+        pool_member,
+
+        -- numerics
+        amount_usd,
+
+        -- timestamps
+        topped_up_at,
+        (topped_up_at at time zone 'UTC')::date as topped_up_day,
+
+        note,
+        source as declared_in
+
+    from source
+
+)
+
+select * from renamed

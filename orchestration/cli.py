@@ -4,6 +4,7 @@ schedules run; exit code 0 on success, 1 on a failed run, 2 on a configuration e
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -11,6 +12,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from llmcosts_core.settings import ConfigError
+
+DOMAIN_CLIS = ("orchestration.cli_plausible", "orchestration.cli_budgets")
 
 
 def _datetime(value: str) -> datetime:
@@ -154,6 +157,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--drop", action="store_true", help="drop the old partitions instead of archiving them")
     p.add_argument("--dry-run", action="store_true", help="list what would be pruned")
     p.set_defaults(func=cmd_prune)
+
+    # Domains add their own subcommands (`usage load`, ...) from orchestration/cli_<domain>.py.
+    for module in DOMAIN_CLIS:
+        importlib.import_module(module).register(sub)
 
     p = sub.add_parser("report", help="render the dashboards into one self-contained HTML page")
     p.add_argument("--html", required=True, help="output path")

@@ -56,11 +56,44 @@ def _summary(as_of) -> list[str]:
     return lines
 
 
+def _load_demo_usage(end: datetime, days: int, calls_per_day: int) -> None:
+    """Feature usage events matching the synthetic traffic, served by a local Plausible-compatible
+    API and loaded by the real `feature_usage` asset."""
+    from ingestion.plausible.demo_usage import (
+        demo_plausible_env,
+        demo_plausible_server,
+        generate_feature_usage,
+    )
+    from orchestration.cli_plausible import run_feature_usage
+
+    rows = generate_feature_usage(end, days=days, calls_per_day=calls_per_day, seed=7)
+    with demo_plausible_server(rows) as plausible:
+        env = demo_plausible_env(plausible)
+        saved = {key: os.environ.get(key) for key in env}
+        os.environ.update(env)
+        try:
+            run_feature_usage(since=(end - timedelta(days=days)).date(), until=end.date() + timedelta(days=1))
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
 def run_demo(calls_per_day: int = 1500, days: int = 60, html_path: str | None = None) -> int:
     from ingestion.local_langfuse.server import LocalLangfuseServer
     from ingestion.local_langfuse.workload import generate_observations, write_app_users_csv
     from llmcosts_core.settings import LangfuseProject, Secret
-    from orchestration.lib.runs import run_alerts, run_app_users, run_build, run_ingest, write_report
+    from orchestration.lib.runs import (
+        run_alerts,
+        run_app_users,
+        run_budgets_load,
+        run_build,
+        run_ingest,
+        run_throttle_export,
+        write_report,
+    )
 
     started = time.perf_counter()
     settings = get_settings()
@@ -96,9 +129,12 @@ def run_demo(calls_per_day: int = 1500, days: int = 60, html_path: str | None = 
             print(f"  {summary['month']}: {summary['rows_upserted']:,} rows, {summary['rejects']} rejects, "
                   f"{summary['pages']} pages, ${summary['cost_total_usd']:,.2f} in {summary['duration_s']}s")
 
-    print("\n[2/4] build: app users + dbt build of the marts")
+    print("\n[2/4] build: app users, product usage (local Plausible), budgets, dbt build of the marts")
     run_app_users()
+    _load_demo_usage(end, days, calls_per_day)
+    run_budgets_load()
     run_build(as_of=as_of, full_refresh=True)
+    run_throttle_export()
 
     print("\n[3/4] alerts (dry run: no SLACK_WEBHOOK_URL)" if not settings.slack_webhook_url else "\n[3/4] alerts")
     print(run_alerts(as_of=as_of, dry_run=not settings.slack_webhook_url))

@@ -133,6 +133,20 @@ def run_app_users() -> None:
     materialize([app_users])
 
 
+def run_budgets_load() -> None:
+    """Validate the budgets file and load it into the warehouse (before the dbt build)."""
+    from orchestration.defs.budgets.assets import budgets
+
+    materialize([budgets])
+
+
+def run_throttle_export() -> None:
+    """Write the throttle list JSON for applications (after the dbt build)."""
+    from orchestration.defs.budgets.assets import budget_throttle_list_export
+
+    materialize([budget_throttle_list_export])
+
+
 def run_alerts(as_of: date | None = None, dry_run: bool = False) -> str:
     from orchestration.defs.alerts.assets import slack_alerts
 
@@ -173,8 +187,15 @@ def run_daily(as_of: date | None = None) -> list[str]:
     if os.environ.get("LLMCOSTS_APP_USERS_CSV") or os.environ.get("LLMCOSTS_APP_USERS_SQL"):
         run_app_users()
         lines.append("app users loaded")
+    if os.environ.get("PLAUSIBLE_API_KEY") or os.environ.get("LLMCOSTS_FEATURE_USAGE_CSV"):
+        from orchestration.cli_plausible import run_feature_usage
+
+        run_feature_usage()
+        lines.append("feature usage loaded")
+    run_budgets_load()
     run_build(as_of=as_of)
     lines.append(f"dbt build done (as_of {as_of or 'today'})")
+    run_throttle_export()
     lines.append(run_alerts(as_of=as_of))
     if get_settings().metabase_url:
         lines.append(run_metabase_sync())

@@ -197,3 +197,22 @@ def test_bad_credentials_fail_fast_naming_the_variables(migrated_warehouse, serv
         next(source.pages(datetime(2026, 11, 1, tzinfo=UTC), END))
     message = str(info.value)
     assert "LANGFUSE_SECRET_KEY" in message and "wrong-secret" not in message
+
+
+def test_several_projects_each_keep_their_project_id_and_watermark(migrated_warehouse, monkeypatch):
+    other = generate_observations(END, days=2, calls_per_day=40, seed=99, project_id="second-project")
+    first = generate_observations(END, days=2, calls_per_day=40, seed=98, project_id="first-project")
+    with LocalLangfuseServer(first, public_key="pk-1", secret_key="sk-1", project_id="first-project") as one, \
+            LocalLangfuseServer(other, public_key="pk-2", secret_key="sk-2", project_id="second-project") as two:
+        monkeypatch.setenv("LANGFUSE_PUBLIC_KEY", "pk-1,pk-2")
+        monkeypatch.setenv("LANGFUSE_SECRET_KEY", "sk-1,sk-2")
+        monkeypatch.setenv("LANGFUSE_BASE_URL", f"{one.base_url},{two.base_url}")
+        settings = get_settings()
+        assert len(settings.langfuse_projects) == 2
+        for month in (date(2026, 10, 1), date(2026, 11, 1)):
+            ingest_month(settings, month, mode="incremental", now=END)
+        with psycopg.connect(migrated_warehouse) as conn:
+            counts = dict(conn.execute("select project_id, count(*) from raw.llm_calls group by 1").fetchall())
+            watermarks = {r[0] for r in conn.execute("select source_key from raw.ingestion_watermarks")}
+    assert counts == {"first-project": len(_llm_calls(first)), "second-project": len(_llm_calls(other))}
+    assert watermarks == {p.source_key for p in settings.langfuse_projects}

@@ -1,0 +1,64 @@
+"""Data-quality thresholds and the bills folder, read from the environment when called.
+
+| variable | default | meaning |
+| --- | --- | --- |
+| `LLMCOSTS_TAG_COVERAGE_MIN` | `0.95` | minimum share of a window's calls carrying all three tags (user_id, feature, prompt_id) |
+| `LLMCOSTS_UNPRICED_SHARE_MAX` | `0.05` | maximum share of a window's calls that are unpriced (`cost_source = 'unpriced'`) |
+| `LLMCOSTS_REJECT_SHARE_MAX` | `0.01` | maximum share of rejects among a window's observations (calls + distinct rejects) |
+| `LLMCOSTS_FUTURE_SKEW_MINUTES` | `10` | how far past "now" a call's ts may lie before it counts as future-dated |
+| `LLMCOSTS_FRESHNESS_LAG_HOURS` | `6` | the newest call of every Langfuse project must be at most this old |
+| `LLMCOSTS_BILLS_DIR` | `LLMCOSTS_HOME/bills` | folder of provider bill exports loaded by the `provider_bills` asset |
+| `LLMCOSTS_BILLING_GAP_PCT` | `5` | a reconciliation gap above this percent, on a complete day, raises an alert |
+
+Shares are fractions in [0, 1]; a malformed value is a `ConfigError` naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from llmcosts_core.settings import ConfigError, get_settings
+
+
+@dataclass(frozen=True)
+class QualitySettings:
+    tag_coverage_min: float = 0.95
+    unpriced_share_max: float = 0.05
+    reject_share_max: float = 0.01
+    future_skew_minutes: float = 10.0
+    freshness_lag_hours: float = 6.0
+    billing_gap_pct: float = 5.0
+    bills_dir: Path = Path(".llmcosts/bills")
+
+
+def _get(name: str) -> str | None:
+    value = os.environ.get(name)
+    return value.strip() if value is not None and value.strip() else None
+
+
+def _number(name: str, default: float, *, share: bool = False) -> float:
+    raw = _get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value != value or value < 0 or (share and value > 1):
+        raise ConfigError(f"{name} must be {'a share in [0, 1]' if share else 'a non-negative number'}, got {raw!r}")
+    return value
+
+
+def get_quality_settings() -> QualitySettings:
+    bills_dir = _get("LLMCOSTS_BILLS_DIR")
+    return QualitySettings(
+        tag_coverage_min=_number("LLMCOSTS_TAG_COVERAGE_MIN", 0.95, share=True),
+        unpriced_share_max=_number("LLMCOSTS_UNPRICED_SHARE_MAX", 0.05, share=True),
+        reject_share_max=_number("LLMCOSTS_REJECT_SHARE_MAX", 0.01, share=True),
+        future_skew_minutes=_number("LLMCOSTS_FUTURE_SKEW_MINUTES", 10.0),
+        freshness_lag_hours=_number("LLMCOSTS_FRESHNESS_LAG_HOURS", 6.0),
+        billing_gap_pct=_number("LLMCOSTS_BILLING_GAP_PCT", 5.0),
+        bills_dir=Path(bills_dir).expanduser().resolve() if bills_dir else get_settings().data_dir / "bills",
+    )

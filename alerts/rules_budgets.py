@@ -42,11 +42,21 @@ def _not_yet_recorded(ctx: RuleContext, rule: str, rows: list[dict[str, Any]], s
     return [row for row, s in zip(rows, subjects, strict=True) if s not in seen]
 
 
+def _budgets_built(ctx: RuleContext) -> bool:
+    # Before the first dbt build with budgets (or on a warehouse without them) there is nothing to
+    # check: skip quietly rather than fail the whole alerts run.
+    return ctx.conn.execute("select to_regclass('marts.budget_status') is not null").fetchone()[0]
+
+
 def threshold_rows(ctx: RuleContext) -> list[dict[str, Any]]:
+    if not _budgets_built(ctx):
+        return []
     return _not_yet_recorded(ctx, THRESHOLD_RULE, ctx.query("budget_thresholds.sql"), threshold_subject)
 
 
 def forecast_rows(ctx: RuleContext) -> list[dict[str, Any]]:
+    if not _budgets_built(ctx):
+        return []
     return _not_yet_recorded(ctx, FORECAST_RULE, ctx.query("budget_projected_breach.sql"), forecast_subject)
 
 

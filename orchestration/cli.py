@@ -13,7 +13,7 @@ from pathlib import Path
 
 from llmcosts_core.settings import ConfigError
 
-DOMAIN_CLIS = ("orchestration.cli_plausible", "orchestration.cli_budgets")
+DOMAIN_CLIS = ("orchestration.cli_plausible", "orchestration.cli_budgets", "orchestration.cli_quality")
 
 
 def _datetime(value: str) -> datetime:

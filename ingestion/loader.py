@@ -3,7 +3,9 @@
 Page by page: map the observations, COPY the good rows into a temp staging table, upsert them
 (`sql/merge_llm_calls.sql`), record rejects, commit. Memory stays flat whatever the window's size:
 only one page is ever held. The watermark moves in the same transaction as the run's final
-bookkeeping, after every page is committed, so a crash never advances it.
+bookkeeping, after every page is committed, so a crash never advances it. In that same final
+transaction the window's calls are priced from raw.model_prices (one set-based UPDATE per window,
+`sql/price_calls.sql`): computed_cost_usd, and the effective cost_usd / cost_source.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import psycopg
 
 from ingestion.langfuse_source import FetchStats, LangfuseSource
 from ingestion.mapping import COLUMN_TYPES, COLUMNS, Skip, map_observation
+from ingestion.pricing.price_table import ensure_prices
+from ingestion.pricing.repricing import price_window
 from ingestion.schema import ensure_partitions
 from ingestion.sql_files import sql
 
@@ -177,6 +181,7 @@ def load_window(
     started_at = datetime.now(UTC)
     clock = time.perf_counter()
 
+    ensure_prices(conn)  # a no-op once a price version exists
     with conn.transaction():
         ensure_partitions(conn, start, end)
         conn.execute(sql("create_llm_calls_stage.sql"))
@@ -231,6 +236,7 @@ def load_window(
 
     result.pages, result.retries = stats.pages, stats.retries
     with conn.transaction():
+        price_window(conn, start, end)
         conn.execute(
             sql("advance_watermark.sql"),
             {"source_key": source_key, "window_start": start, "window_end": end},

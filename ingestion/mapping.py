@@ -57,6 +57,9 @@ COLUMNS = (
     "environment",
     "tags",
     "metadata",
+    # what Langfuse reported; computed_cost_usd and the effective cost_usd / cost_source are then
+    # set in SQL from the price table (ingestion/sql/price_calls.sql), once per loaded window
+    "reported_cost_usd",
 )
 
 # Postgres types of COLUMNS, in order: the loader COPYs in binary format, which needs them declared
@@ -64,7 +67,7 @@ COLUMNS = (
 COLUMN_TYPES = (
     "text", "text", "text", "timestamptz", "text", "text", "text", "text", "text", "int4", "text", "text",
     "text", "int8", "int8", "int8", "int8", "int8", "numeric", "text", "bool", "float8", "float8", "text",
-    "text", "text[]", "jsonb",
+    "text", "text[]", "jsonb", "numeric",
 )
 
 _PROVIDER_PREFIXES = (
@@ -267,5 +270,6 @@ def map_observation(
         observation.get("environment"),
         tags,
         metadata_json,
+        cost,
     )
 assert len(COLUMN_TYPES) == len(COLUMNS)

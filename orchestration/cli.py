@@ -17,7 +17,12 @@ import dagster as dg
 from llmcosts_core.settings import ConfigError
 
 OWN_LOGGERS = ("llmcosts_core", "ingestion", "alerts", "metabase", "orchestration")
-DOMAIN_CLIS = ("orchestration.cli_plausible", "orchestration.cli_budgets", "orchestration.cli_quality")
+DOMAIN_CLIS = (
+    "orchestration.cli_plausible",
+    "orchestration.cli_budgets",
+    "orchestration.cli_quality",
+    "orchestration.cli_pricing",
+)
 
 
 def _datetime(value: str) -> datetime:

@@ -14,12 +14,14 @@ from orchestration.defs.dbt import defs as dbt_defs
 from orchestration.defs.langfuse import defs as langfuse_defs
 from orchestration.defs.metabase import defs as metabase_defs
 from orchestration.defs.plausible import defs as plausible_defs
+from orchestration.defs.pricing import defs as pricing_defs
 from orchestration.defs.quality import defs as quality_defs
 from orchestration.lib.daily import daily_job, daily_schedule
 from orchestration.lib.settings_resource import SettingsResource
 
 DOMAIN_DEFS = [
-    langfuse_defs, quality_defs, app_users_defs, plausible_defs, budgets_defs, dbt_defs, alerts_defs,
+    langfuse_defs, quality_defs, pricing_defs, app_users_defs, plausible_defs, budgets_defs, dbt_defs,
+    alerts_defs,
     metabase_defs,
 ]
 

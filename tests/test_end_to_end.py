@@ -14,9 +14,14 @@ import dagster as dg
 import psycopg
 import pytest
 
-from ingestion.local_langfuse.server import LocalLangfuseServer
 from ingestion.app_users import CsvSource, load_app_users
-from ingestion.local_langfuse.workload import NEW_FEATURE, SPIKE_FEATURE, generate_observations, write_app_users_csv
+from ingestion.local_langfuse.server import LocalLangfuseServer
+from ingestion.local_langfuse.workload import (
+    NEW_FEATURE,
+    SPIKE_FEATURE,
+    generate_observations,
+    write_app_users_csv,
+)
 from ingestion.pipeline import ingest_month
 from llmcosts_core.settings import get_settings
 
@@ -112,10 +117,9 @@ def test_feature_costs_match_raw_calls_and_the_source(pipeline):
 
 
 def test_every_dashboard_card_runs_on_the_real_marts(pipeline):
+    from alerts.alert_log import ensure_schema
     from metabase.card_queries import CardQueryError, run_card
     from metabase.catalog import default_catalog
-
-    from alerts.alert_log import ensure_schema
 
     empty, failed = [], {}
     with psycopg.connect(pipeline["url"]) as conn:

@@ -10,7 +10,9 @@ from metabase.sync import card_payload, dashboard_parameters, dashcards, visuali
 
 def test_the_three_dashboards_load_with_the_required_sections():
     catalog = load_catalog()
-    assert [d.name for d in catalog.dashboards] == ["LLM cost", "Prompts & features", "Alerts & data quality"]
+    names = [d.name for d in catalog.dashboards]
+    assert names[:3] == ["LLM cost", "Prompts & features", "Alerts & data quality"]
+    assert "Pricing & attribution" in names  # dashboards/pricing_and_attribution.yaml
     llm_cost = catalog.dashboards[0]
     assert [s.title for s in llm_cost.sections] == ["Headline", "By feature", "By user", "By prompt"]
     for section in llm_cost.sections[1:]:

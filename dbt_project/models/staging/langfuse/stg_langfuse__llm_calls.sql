@@ -36,6 +36,9 @@ renamed as (
         coalesce(total_tokens, coalesce(input_tokens, 0) + coalesce(output_tokens, 0)) as total_tokens,
         cost_usd,
         cost_source,
+        reported_cost_usd,
+        computed_cost_usd,
+        price_version,
         latency_ms,
         ttft_ms,
 

@@ -1,0 +1,43 @@
+-- The list price at as_of (newest price version, overrides winning) of every model called in the
+-- last 30 days [as_of - 30, as_of). Resolved by raw.model_price_at, the same rule that prices the
+-- calls in ingestion (one lookup per model, not per call). A view in the intermediate schema.
+{{ config(materialized='view', schema='intermediate', tags=['intermediate']) }}
+-- depends_on: {{ ref('stg_pricing__model_prices') }}
+
+with
+
+calls as (
+
+    select provider, model
+    from {{ ref('stg_langfuse__llm_calls') }}
+    where {{ ts_in_window('called_at', 30) }}
+      and provider is not null
+      and model is not null
+
+),
+
+models as (
+
+    select distinct provider, model from calls
+
+)
+
+select
+    -- ids
+    models.provider,
+    models.model,
+    price.model_id as priced_as,
+    price.source as price_source,
+    price.price_version,
+
+    -- numerics: USD per million tokens
+    price.input_per_mtok,
+    price.output_per_mtok,
+    price.cache_read_per_mtok,
+    price.cache_write_per_mtok,
+    {{ as_of_date() }} as as_of
+
+from models
+left join lateral raw.model_price_at(
+    raw.current_price_version(), models.provider, models.model, {{ utc_midnight(as_of_value()) }}
+) as price on true

@@ -1,0 +1,76 @@
+"""Compute the price-table cost and the effective cost of raw.llm_calls, window by window.
+
+`price_window` is one set-based UPDATE (`ingestion/sql/price_calls.sql`) over a half-open window:
+the loader runs it once after each window it loads, `reprice` runs it over history month by month
+(one month per transaction keeps locks and WAL bounded) after the prices or the overrides changed.
+Both are idempotent: a second run finds nothing to change and writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import psycopg
+
+from ingestion.schema import month_starts
+from ingestion.sql_files import sql
+
+
+@dataclass(frozen=True)
+class RepriceResult:
+    since: datetime
+    until: datetime
+    price_version: int | None
+    rows_changed: int
+    # the half-open UTC day range [first, end) of the months where a cost changed: what the
+    # incremental daily fact must rebuild (None when nothing changed)
+    changed_days: tuple[date, date] | None
+
+
+def price_window(conn: psycopg.Connection, start: datetime, end: datetime) -> int:
+    """Price the calls of [start, end) with the newest price version; return the rows changed.
+    Runs inside the caller's transaction."""
+    if end <= start:
+        return 0
+    cur = conn.execute(sql("price_calls.sql"), {"window_start": start, "window_end": end})
+    return max(cur.rowcount, 0)
+
+
+def _bounds(conn: psycopg.Connection, since: datetime | None, until: datetime | None) -> tuple[datetime, datetime] | None:
+    row = conn.execute("select min(ts), max(ts) from raw.llm_calls").fetchone()
+    if row is None or row[0] is None:
+        return None
+    start = since or row[0]
+    end = until or datetime.fromtimestamp(row[1].timestamp() + 1, tz=UTC)
+    return (start, end) if end > start else None
+
+
+def reprice(
+    conn: psycopg.Connection, since: datetime | None = None, until: datetime | None = None
+) -> RepriceResult:
+    """Re-price [since, until) (default: all history) with the newest price version. Commits
+    once per month; returns the days whose costs changed."""
+    bounds = _bounds(conn, since, until)
+    version = conn.execute("select raw.current_price_version()").fetchone()[0]
+    conn.commit()
+    if bounds is None:
+        now = datetime.now(UTC)
+        return RepriceResult(since or now, until or now, version, 0, None)
+    start, end = bounds
+    changed = 0
+    first_day: date | None = None
+    end_day: date | None = None
+    for month in month_starts(start, end):
+        month_start = datetime(month.year, month.month, 1, tzinfo=UTC)
+        next_month = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=UTC)
+        window = (max(start, month_start), min(end, next_month))
+        with conn.transaction():
+            rows = price_window(conn, *window)
+        if rows:
+            changed += rows
+            first_day = first_day or window[0].astimezone(UTC).date()
+            last = window[1].astimezone(UTC)
+            end_day = last.date() if last.time() == datetime.min.time() else last.date() + timedelta(days=1)
+    days = (first_day, end_day) if first_day and end_day else None
+    return RepriceResult(start, end, version, changed, days)

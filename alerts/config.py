@@ -8,11 +8,19 @@ them.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from llmcosts_core.settings import ConfigError, Secret, get_settings
+from llmcosts_core.settings import (
+    ConfigError,
+    Secret,
+    env_bool,
+    env_decimal,
+    env_float,
+    env_int,
+    env_str,
+    get_settings,
+)
 
 DIGEST_MODES = ("off", "daily", "weekly")
 
@@ -85,46 +93,15 @@ class AlertSettings:
         return f"{url}?{urlencode({'feature': feature})}" if feature else url
 
 
-def _get(name: str) -> str | None:
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return None
-    return value.strip()
+# One set of readers for every domain (llmcosts_core.settings): they load `.env` and fail alike.
+_get = env_str
+_float = env_float
+_int = env_int
+_bool = env_bool
 
 
 def _decimal(name: str, default: str) -> Decimal:
-    raw = _get(name)
-    if raw is None:
-        return Decimal(default)
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-    if not value.is_finite() or value < 0:
-        raise ConfigError(f"{name} must be a non-negative number, got {raw!r}")
-    return value
-
-
-def _float(name: str, default: float) -> float:
-    return float(_decimal(name, str(default)))
-
-
-def _int(name: str, default: int, minimum: int = 0) -> int:
-    value = _decimal(name, str(default))
-    if value != value.to_integral_value() or value < minimum:
-        raise ConfigError(f"{name} must be an integer >= {minimum}, got {_get(name)!r}")
-    return int(value)
-
-
-def _bool(name: str, default: bool) -> bool:
-    raw = _get(name)
-    if raw is None:
-        return default
-    if raw.lower() in ("1", "true", "yes", "on"):
-        return True
-    if raw.lower() in ("0", "false", "no", "off"):
-        return False
-    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+    return env_decimal(name, default)
 
 
 def _webhook(name: str) -> Secret | None:

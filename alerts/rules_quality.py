@@ -13,17 +13,16 @@ Environment (read at evaluation time): `LLMCOSTS_BILLING_GAP_PCT`, `LLMCOSTS_BIL
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from alerts.engine import Message, Rule, RuleContext, register
 from alerts.formatting import code, money, percent, share
-from llmcosts_core.settings import ConfigError
+from llmcosts_core.settings import ConfigError, env_str
 
 
 def _env_decimal(name: str, default: str) -> Decimal:
-    raw = (os.environ.get(name) or "").strip() or default
+    raw = env_str(name) or default
     try:
         value = Decimal(raw)
     except InvalidOperation:

@@ -11,7 +11,6 @@ so loading the same export twice changes nothing.
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -21,7 +20,7 @@ import psycopg
 
 from ingestion.schema import migrate
 from ingestion.sql_files import sql
-from llmcosts_core.settings import ConfigError, Secret
+from llmcosts_core.settings import ConfigError, Secret, env_str
 
 REQUIRED_COLUMNS = ("user_id", "signup_at")
 OPTIONAL_COLUMNS = ("tier", "last_active_at")
@@ -72,9 +71,9 @@ class LoadResult:
 
 def app_users_source_from_env() -> CsvSource | SqlSource | None:
     """The configured source, read from the environment now; None when none is configured."""
-    csv_path = (os.environ.get("LLMCOSTS_APP_USERS_CSV") or "").strip()
-    query = (os.environ.get("LLMCOSTS_APP_USERS_SQL") or "").strip()
-    url = (os.environ.get("LLMCOSTS_APP_USERS_DATABASE_URL") or "").strip()
+    csv_path = (env_str("LLMCOSTS_APP_USERS_CSV") or "")
+    query = (env_str("LLMCOSTS_APP_USERS_SQL") or "")
+    url = (env_str("LLMCOSTS_APP_USERS_DATABASE_URL") or "")
     if csv_path and query:
         raise ConfigError("set either LLMCOSTS_APP_USERS_CSV or LLMCOSTS_APP_USERS_SQL, not both")
     if csv_path:

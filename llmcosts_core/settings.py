@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -91,38 +92,93 @@ class Settings:
         return self.data_dir / "pgdata"
 
 
+_loaded_env_files: set[Path] = set()
+
+
 def load_dotenv_once(path: Path | None = None) -> None:
-    """Load `.env` from the project root without overriding variables already set."""
+    """Load `.env` from the project root (once per file) without overriding variables already set."""
     from dotenv import load_dotenv
 
     env_file = path or Path(os.environ.get("LLMCOSTS_ENV_FILE", PROJECT_ROOT / ".env"))
+    if env_file in _loaded_env_files:
+        return
+    _loaded_env_files.add(env_file)
     if env_file.is_file():
         load_dotenv(env_file, override=False)
 
 
-def _get(name: str) -> str | None:
+# -- readers every domain uses for its own settings, so all of them see `.env` and fail alike ---
+def env_str(name: str) -> str | None:
+    """A variable's value, stripped; None when unset or blank."""
+    load_dotenv_once()
     value = os.environ.get(name)
     if value is None or value.strip() == "":
         return None
     return value.strip()
 
 
-def _secret(name: str) -> Secret | None:
-    value = _get(name)
+def env_secret(name: str) -> Secret | None:
+    value = env_str(name)
     return Secret(value) if value is not None else None
 
 
-def _number(name: str, default: float, cast=float):
-    raw = _get(name)
+def env_decimal(name: str, default: str | Decimal, *, maximum: Decimal | None = None) -> Decimal:
+    """A non-negative number (Decimal: money thresholds stay exact)."""
+    raw = env_str(name)
+    if raw is None:
+        return Decimal(default)
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not value.is_finite() or value < 0 or (maximum is not None and value > maximum):
+        bound = f"between 0 and {maximum}" if maximum is not None else "a non-negative number"
+        raise ConfigError(f"{name} must be {bound}, got {raw!r}")
+    return value
+
+
+def env_float(name: str, default: float, *, share: bool = False) -> float:
+    """A non-negative number; with share=True, a share in [0, 1]."""
+    return float(env_decimal(name, str(default), maximum=Decimal(1) if share else None))
+
+
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    raw = env_str(name)
     if raw is None:
         return default
     try:
-        value = cast(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
-    if value < 0:
-        raise ConfigError(f"{name} must not be negative, got {raw!r}")
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {raw!r}")
     return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = env_str(name)
+    if raw is None:
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def env_list(name: str) -> list[str]:
+    """A comma-separated list, blanks dropped."""
+    return _split(env_str(name))
+
+
+_get = env_str
+_secret = env_secret
+
+
+def _number(name: str, default: float, cast=float):
+    if cast is int:
+        return env_int(name, int(default))
+    return env_float(name, default)
 
 
 def _split(raw: str | None) -> list[str]:

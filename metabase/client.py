@@ -7,13 +7,12 @@ and in logs.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 
-from llmcosts_core.settings import Secret, Settings, get_settings
+from llmcosts_core.settings import Secret, Settings, env_str, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +39,8 @@ class MetabaseApiError(MetabaseError):
         self.status = status
 
 
-def _env(name: str) -> str | None:
-    value = os.environ.get(name)
-    return value.strip() if value and value.strip() else None
+# The shared reader (llmcosts_core.settings): loads `.env` like every other setting.
+_env = env_str
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ Environment (read when called, never at import):
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -23,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from llmcosts_core.settings import PROJECT_ROOT, ConfigError
+from llmcosts_core.settings import PROJECT_ROOT, ConfigError, env_str
 
 DEFAULT_BUDGETS_FILE = PROJECT_ROOT / "alerts" / "budgets.yml"
 SCOPES = ("global", "project", "environment", "tenant", "feature", "model", "provider", "tier", "user")
@@ -134,7 +133,7 @@ class BudgetFile:
 
 
 def budgets_file_path() -> Path:
-    raw = os.environ.get("LLMCOSTS_BUDGETS_FILE", "").strip()
+    raw = (env_str("LLMCOSTS_BUDGETS_FILE") or "")
     return Path(raw).expanduser().resolve() if raw else DEFAULT_BUDGETS_FILE
 
 
@@ -303,8 +302,8 @@ def _settings(raw: Any, problems: list[str]) -> BudgetSettings:
         problems.append(f"settings: must be a mapping, got {raw!r}")
         return BudgetSettings()
     base = BudgetSettings()
-    tenant_key = os.environ.get("LLMCOSTS_BUDGET_TENANT_KEY", "").strip() or raw.get("tenant_key", base.tenant_key)
-    throttle_raw = os.environ.get("LLMCOSTS_BUDGET_THROTTLE_PERCENT", "").strip() or raw.get("throttle_at_percent", 90)
+    tenant_key = (env_str("LLMCOSTS_BUDGET_TENANT_KEY") or "") or raw.get("tenant_key", base.tenant_key)
+    throttle_raw = (env_str("LLMCOSTS_BUDGET_THROTTLE_PERCENT") or "") or raw.get("throttle_at_percent", 90)
     throttle = _percent(throttle_raw, "settings: field 'throttle_at_percent' (or LLMCOSTS_BUDGET_THROTTLE_PERCENT)",
                         problems)
     if throttle is not None and throttle > 1:

@@ -21,7 +21,7 @@ import psycopg
 from psycopg import sql as pgsql
 
 from alerts.sql_files import sql
-from llmcosts_core.settings import get_settings
+from llmcosts_core.settings import env_str, get_settings
 
 # What may be exported as CSV: the chargeback and FOCUS marts (identifiers are never taken from
 # user input unchecked).
@@ -37,7 +37,7 @@ class ThrottleExport:
 
 
 def throttle_list_path() -> Path:
-    raw = os.environ.get("LLMCOSTS_THROTTLE_LIST_PATH", "").strip()
+    raw = (env_str("LLMCOSTS_THROTTLE_LIST_PATH") or "")
     return Path(raw).expanduser() if raw else get_settings().data_dir / "throttle_list.json"
 
 

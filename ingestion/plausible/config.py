@@ -4,11 +4,10 @@ then measure usage in LLM calls and say so)."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from llmcosts_core.settings import ConfigError, IngestSettings, Secret, get_settings
+from llmcosts_core.settings import ConfigError, IngestSettings, Secret, env_int, env_str, get_settings
 
 DEFAULT_PLAUSIBLE_URL = "https://plausible.io"
 DEFAULT_EVENT_MAP = Path(__file__).resolve().parent / "event_feature_map.yml"
@@ -38,22 +37,9 @@ class CsvUsageConfig:
         return f"CSV file {self.path}"
 
 
-def _get(name: str) -> str | None:
-    value = os.environ.get(name)
-    return value.strip() if value and value.strip() else None
-
-
-def _int(name: str, default: int, minimum: int = 0) -> int:
-    raw = _get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
-    return value
+# The shared readers (llmcosts_core.settings): they load `.env` and fail alike across domains.
+_get = env_str
+_int = env_int
 
 
 def event_map_path_from_env() -> Path:

@@ -15,11 +15,10 @@ Shares are fractions in [0, 1]; a malformed value is a `ConfigError` naming the 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from llmcosts_core.settings import ConfigError, get_settings
+from llmcosts_core.settings import env_float, env_str, get_settings
 
 
 @dataclass(frozen=True)
@@ -33,22 +32,12 @@ class QualitySettings:
     bills_dir: Path = Path(".llmcosts/bills")
 
 
-def _get(name: str) -> str | None:
-    value = os.environ.get(name)
-    return value.strip() if value is not None and value.strip() else None
+# The shared readers (llmcosts_core.settings): they load `.env` and fail alike across domains.
+_get = env_str
 
 
 def _number(name: str, default: float, *, share: bool = False) -> float:
-    raw = _get(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-    if value != value or value < 0 or (share and value > 1):
-        raise ConfigError(f"{name} must be {'a share in [0, 1]' if share else 'a non-negative number'}, got {raw!r}")
-    return value
+    return env_float(name, default, share=share)
 
 
 def get_quality_settings() -> QualitySettings:

@@ -7,22 +7,25 @@ and its schedule).
 
 import dagster as dg
 
-from orchestration.defs.alerts import defs as alerts_defs
-from orchestration.defs.app_users import defs as app_users_defs
-from orchestration.defs.budgets import defs as budgets_defs
-from orchestration.defs.dbt import defs as dbt_defs
-from orchestration.defs.langfuse import defs as langfuse_defs
-from orchestration.defs.metabase import defs as metabase_defs
-from orchestration.defs.plausible import defs as plausible_defs
-from orchestration.defs.pricing import defs as pricing_defs
-from orchestration.defs.quality import defs as quality_defs
+# Domain modules, not their `defs` objects: Dagster's loader (`dagster dev -m`) refuses a module
+# with more than one Definitions object at module scope.
+from orchestration.defs import (
+    alerts,
+    app_users,
+    budgets,
+    dbt,
+    langfuse,
+    metabase,
+    plausible,
+    pricing,
+    quality,
+)
 from orchestration.lib.daily import daily_job, daily_schedule
 from orchestration.lib.settings_resource import SettingsResource
 
 DOMAIN_DEFS = [
-    langfuse_defs, quality_defs, pricing_defs, app_users_defs, plausible_defs, budgets_defs, dbt_defs,
-    alerts_defs,
-    metabase_defs,
+    domain.defs
+    for domain in (langfuse, quality, pricing, app_users, plausible, budgets, dbt, alerts, metabase)
 ]
 
 defs = dg.Definitions.merge(

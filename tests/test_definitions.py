@@ -23,3 +23,20 @@ def test_definitions_load_with_expected_assets():
     assert "llm_calls" not in daily  # month-partitioned: it has its own hourly job
     partitions = definitions.defs.resolve_assets_def("llm_calls").partitions_def
     assert isinstance(partitions, dg.MonthlyPartitionsDefinition)
+
+
+def test_dagster_cli_loads_the_entry_point_as_make_ui_does():
+    """`make ui` runs `dagster dev -m orchestration.definitions`; Dagster's own loader has rules
+    (one Definitions object per module) that constructing the object in Python does not check."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    dagster = Path(sys.executable).parent / "dagster"
+    result = subprocess.run(
+        [str(dagster), "definitions", "validate", "-m", "orchestration.definitions"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "DAGSTER_HOME": os.environ["DAGSTER_HOME"]},
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert "Validation successful" in result.stdout + result.stderr

@@ -216,12 +216,15 @@ def _percentile(values: list[float], pct: float) -> float:
 
 def bench_cards(url: str, n: int, repeat: int, runs: int = 20) -> dict:
     """p50/p95 of every dashboard card on the marts, beside three reference queries on raw."""
+    from alerts.alert_log import ensure_schema
     from metabase.card_queries import run_card
     from metabase.catalog import default_catalog
 
     print(f"cards: {runs} runs of every card query ...", flush=True)
     results = {}
     with psycopg.connect(url) as conn:
+        ensure_schema(conn)  # the alert log card reads what the daily alerts run creates
+        conn.commit()
         rows = _count(url)
         as_of_row = conn.execute("select max(as_of) from marts.feature_costs").fetchone()
         end = datetime.combine(as_of_row[0], datetime.min.time(), tzinfo=UTC) if as_of_row[0] else END

@@ -25,11 +25,19 @@ class RunFailed(RuntimeError):
 
 
 def _instance() -> dg.DagsterInstance:
+    """The Dagster instance of DAGSTER_HOME, by default `<LLMCOSTS_HOME>/dagster`: CLI runs show in
+    the UI, and telemetry is off there (the product runs on closed networks)."""
     import os
+    from pathlib import Path
 
-    if os.environ.get("DAGSTER_HOME"):
-        return dg.DagsterInstance.get()
-    return dg.DagsterInstance.ephemeral()
+    if not os.environ.get("DAGSTER_HOME"):
+        os.environ["DAGSTER_HOME"] = str(get_settings().data_dir / "dagster")
+    home = Path(os.environ["DAGSTER_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n")
+    return dg.DagsterInstance.get()
 
 
 def _quiet_loggers(run_config: dict) -> dict:

@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
+from llmcosts_core.settings import env_str
 from orchestration.defs.langfuse.assets import llm_calls
 
-INGEST_CRON = "0 * * * *"
+# Read when the definitions load (not a secret): how often the current month is refreshed.
+INGEST_CRON = env_str("LLMCOSTS_INGEST_CRON") or "0 * * * *"
 PREVIOUS_MONTH_GRACE_DAYS = 3
 
 ingest_job = dg.define_asset_job("ingest_llm_calls", selection=[llm_calls])

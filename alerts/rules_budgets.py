@@ -86,6 +86,29 @@ def format_forecast(row: dict[str, Any], ctx: RuleContext) -> Message:
     return Message(headline, (f"forecast method: {row['forecast_method']}",))
 
 
+CREDIT_POOL_RULE = "credit_pool_low"
+
+
+def credit_pool_subject(row: dict[str, Any]) -> str:
+    # The last top-up is part of the subject: a pool topped up again is warned again when it runs low.
+    return f"{row['pool_scope']}|{row['pool_member']}|{row['last_topup_at'].isoformat()}"
+
+
+def credit_pool_rows(ctx: RuleContext) -> list[dict[str, Any]]:
+    if not ctx.conn.execute("select to_regclass('marts.credit_pool_balances') is not null").fetchone()[0]:
+        return []
+    return _not_yet_recorded(ctx, CREDIT_POOL_RULE, ctx.query("budget_credit_pools_low.sql"), credit_pool_subject)
+
+
+def format_credit_pool(row: dict[str, Any], ctx: RuleContext) -> Message:
+    return Message(
+        f":battery: prepaid credit of {row['pool_scope']} `{row['pool_member']}` is running out: "
+        f"{money(row['balance_usd'])} left of {money(row['topped_up_usd'])} topped up "
+        f"({float(row['share_left'] or 0):.0%} left)",
+        ("top it up, or its calls will be throttled once the balance is gone",),
+    )
+
+
 BUDGET_THRESHOLD = register(
     Rule(
         name=THRESHOLD_RULE,
@@ -102,5 +125,14 @@ BUDGET_FORECAST = register(
         query=forecast_rows,
         formatter=format_forecast,
         key_fn=forecast_subject,
+    )
+)
+CREDIT_POOL_LOW = register(
+    Rule(
+        name=CREDIT_POOL_RULE,
+        title="Prepaid credit running out",
+        query=credit_pool_rows,
+        formatter=format_credit_pool,
+        key_fn=credit_pool_subject,
     )
 )

@@ -49,11 +49,14 @@ class WindowResult:
     duration_s: float = 0.0
     watermark_before: datetime | None = None
     watermark_after: datetime | None = None
+    # What the freshness card and check read (raw.ingestion_runs), so they never scan the calls.
+    project_id: str | None = None
+    newest_call_at: datetime | None = None
 
     def as_metadata(self) -> dict:
         data = asdict(self)
         data["cost_usd"] = float(self.cost_usd)
-        for key in ("window_start", "window_end", "watermark_before", "watermark_after"):
+        for key in ("window_start", "window_end", "watermark_before", "watermark_after", "newest_call_at"):
             data[key] = data[key].isoformat() if data[key] else None
         return data
 
@@ -80,6 +83,8 @@ def _record_run(conn, result: WindowResult, run_id: str, started_at: datetime, s
             "pages": result.pages,
             "retries": result.retries,
             "error": error,
+            "project_id": result.project_id,
+            "newest_call_at": result.newest_call_at,
         },
     )
 
@@ -213,6 +218,9 @@ def load_window(
                     rejects.append((item, f"startTime {ts.isoformat()} outside the requested window"))
                     continue
                 rows.append(row)
+                if result.newest_call_at is None or ts > result.newest_call_at:
+                    result.newest_call_at = ts
+                    result.project_id = row[2]
                 if row[18] is not None:
                     result.cost_usd += row[18]
             writer.put(rows, rejects)

@@ -1,8 +1,9 @@
--- Daily cost per feature. Without a date filter: the 30 days ending on the marts' as_of date.
+-- Daily cost per feature. Without a date filter: the marts' 30-day window [as_of - 30, as_of).
 -- Read from the daily fact (not feature_costs_daily) so the environment filter applies too.
 -- `coalesce([[{{date_from}},]] default)` keeps the default bound when the filter is unset.
 with anchor as (
-    select max(as_of) as as_of from marts.fct_llm_costs_daily
+    -- spend_summary: three rows, where the fact would be scanned whole just to find its date
+    select max(as_of) as as_of from marts.spend_summary
 )
 
 select
@@ -12,8 +13,8 @@ select
     sum(f.calls) as calls
 from marts.fct_llm_costs_daily as f
 cross join anchor
-where f.day >= coalesce([[{{date_from}},]] anchor.as_of - 29)
-    and f.day < coalesce([[{{date_to}},]] anchor.as_of + 1)
+where f.day >= coalesce([[{{date_from}},]] anchor.as_of - 30)
+    and f.day < coalesce([[{{date_to}},]] anchor.as_of)
     [[and f.feature = {{feature}}]]
     [[and f.environment = {{environment}}]]
 group by f.day, f.feature

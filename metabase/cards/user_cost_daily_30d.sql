@@ -1,15 +1,16 @@
 -- Daily cost of the ten most expensive users in the window; everyone else is one line, so the
 -- chart stays readable with thousands of users.
 with anchor as (
-    select max(as_of) as as_of from marts.fct_llm_costs_daily
+    -- spend_summary: three rows, where the fact would be scanned whole just to find its date
+    select max(as_of) as as_of from marts.spend_summary
 ),
 
 filtered as (
     select f.day, f.user_id, f.cost_usd, f.calls
     from marts.fct_llm_costs_daily as f
     cross join anchor
-    where f.day >= coalesce([[{{date_from}},]] anchor.as_of - 29)
-        and f.day < coalesce([[{{date_to}},]] anchor.as_of + 1)
+    where f.day >= coalesce([[{{date_from}},]] anchor.as_of - 30)
+        and f.day < coalesce([[{{date_to}},]] anchor.as_of)
         [[and f.feature = {{feature}}]]
         [[and f.environment = {{environment}}]]
 ),

@@ -216,3 +216,15 @@ def test_several_projects_each_keep_their_project_id_and_watermark(migrated_ware
             watermarks = {r[0] for r in conn.execute("select source_key from raw.ingestion_watermarks")}
     assert counts == {"first-project": len(_llm_calls(first)), "second-project": len(_llm_calls(other))}
     assert watermarks == {p.source_key for p in settings.langfuse_projects}
+
+
+def test_each_run_records_its_project_and_newest_call(migrated_warehouse, server, workload):
+    _ingest_all()
+    newest = max(o["startTime"] for o in _llm_calls(workload))
+    with psycopg.connect(migrated_warehouse) as conn:
+        row = conn.execute(
+            "select project_id, max(newest_call_at) from raw.ingestion_runs where status = 'succeeded' "
+            "group by project_id").fetchall()
+        raw_newest = conn.execute("select max(ts) from raw.llm_calls").fetchone()[0]
+    assert row == [("test-project", raw_newest)]
+    assert raw_newest.isoformat().replace("+00:00", "Z").startswith(newest[:19])

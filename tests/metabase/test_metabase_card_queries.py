@@ -41,8 +41,8 @@ def test_filters_actually_filter(marts_conn):
     unfiltered = run_card(marts_conn, daily).rows
     filtered = run_card(marts_conn, daily, ALL_FILTERS).rows
     days = {row[0] for row in unfiltered}
-    # Default window: the 30 days ending on as_of, as_of included.
-    assert min(days) == date(2026, 4, 21) and max(days) == date(2026, 5, 20) and len(days) == 30
+    # Default window: the marts' half-open 30 days [as_of - 30, as_of): as_of itself is not in it.
+    assert min(days) == date(2026, 4, 20) and max(days) == date(2026, 5, 19) and len(days) == 30
     # Half-open date filter: date_to itself is excluded.
     assert {row[0] for row in filtered} == {date(2026, 5, d) for d in range(10, 20)}
     assert {row[1] for row in filtered} == {"search"}

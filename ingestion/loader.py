@@ -187,6 +187,10 @@ def load_window(
     clock = time.perf_counter()
 
     ensure_prices(conn)  # a no-op once a price version exists
+    # Page commits need not wait for their WAL flush: Postgres never reorders commits in the WAL,
+    # and the watermark commits last (synchronously, below), so a crash can only lose a tail of
+    # pages together with the watermark that would have covered them; the next run re-pulls them.
+    conn.execute("set synchronous_commit = off")
     with conn.transaction():
         ensure_partitions(conn, start, end)
         conn.execute(sql("create_llm_calls_stage.sql"))
@@ -244,6 +248,7 @@ def load_window(
 
     result.pages, result.retries = stats.pages, stats.retries
     with conn.transaction():
+        conn.execute("set local synchronous_commit = on")  # the watermark is durable when we return
         price_window(conn, start, end)
         conn.execute(
             sql("advance_watermark.sql"),

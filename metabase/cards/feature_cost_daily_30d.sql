@@ -1,5 +1,6 @@
 -- Daily cost per feature. Without a date filter: the marts' 30-day window [as_of - 30, as_of).
--- Read from the daily fact (not feature_costs_daily) so the environment filter applies too.
+-- Read from marts.fct_llm_costs_daily_by_prompt (it keeps environment, so every filter applies) rather than
+-- the full-grain fact: single-digit milliseconds at millions of calls.
 -- `coalesce([[{{date_from}},]] default)` keeps the default bound when the filter is unset.
 with anchor as (
     -- spend_summary: three rows, where the fact would be scanned whole just to find its date
@@ -11,7 +12,7 @@ select
     f.feature,
     sum(f.cost_usd) as cost_usd,
     sum(f.calls) as calls
-from marts.fct_llm_costs_daily as f
+from marts.fct_llm_costs_daily_by_prompt as f
 cross join anchor
 where f.day >= coalesce([[{{date_from}},]] anchor.as_of - 30)
     and f.day < coalesce([[{{date_to}},]] anchor.as_of)

@@ -7,7 +7,7 @@ with anchor as (
 
 filtered as (
     select f.day, f.feature || ' / ' || f.prompt_id as prompt, f.cost_usd, f.calls
-    from marts.fct_llm_costs_daily as f
+    from marts.fct_llm_costs_daily_by_prompt as f
     cross join anchor
     where f.day >= coalesce([[{{date_from}},]] anchor.as_of - 30)
         and f.day < coalesce([[{{date_to}},]] anchor.as_of)

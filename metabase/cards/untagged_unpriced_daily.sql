@@ -9,9 +9,9 @@ select
     f.day,
     sum(f.cost_usd) as cost_usd,
     coalesce(sum(f.cost_usd) filter (where f.feature = '(untagged)'), 0) as untagged_feature_cost_usd,
-    coalesce(sum(f.cost_usd) filter (where f.user_id = '(untagged)'), 0) as untagged_user_cost_usd,
+    sum(f.untagged_user_cost_usd) as untagged_user_cost_usd,
     sum(f.unpriced_calls) as unpriced_calls
-from marts.fct_llm_costs_daily as f
+from marts.fct_llm_costs_daily_by_prompt as f
 cross join anchor
 where f.day >= coalesce([[{{date_from}},]] anchor.as_of - 30)
     and f.day < coalesce([[{{date_to}},]] anchor.as_of)

@@ -5,14 +5,24 @@ with anchor as (
     select max(as_of) as as_of from marts.spend_summary
 ),
 
+-- Without a feature filter: the per-user rollup (a few rows per user and day). With one: the
+-- full-grain fact, the only table that has both user and feature. Exactly one branch is non-empty.
 filtered as (
+    select f.day, f.user_id, f.cost_usd, f.calls
+    from marts.fct_llm_costs_daily_by_user as f
+    cross join anchor
+    where f.day >= coalesce([[{{date_from}},]] anchor.as_of - 30)
+        and f.day < coalesce([[{{date_to}},]] anchor.as_of)
+        [[and {{feature}}::text is null]]
+        [[and f.environment = {{environment}}]]
+    union all
     select f.day, f.user_id, f.cost_usd, f.calls
     from marts.fct_llm_costs_daily as f
     cross join anchor
     where f.day >= coalesce([[{{date_from}},]] anchor.as_of - 30)
         and f.day < coalesce([[{{date_to}},]] anchor.as_of)
-        [[and f.feature = {{feature}}]]
         [[and f.environment = {{environment}}]]
+        and (false [[or f.feature = {{feature}}]])
 ),
 
 top_users as (

@@ -68,3 +68,17 @@ def test_a_broken_query_fails(marts_conn):
         run_card(marts_conn, replace(card, sql=card.sql.replace("fc.cost_7d,", "fc.cost_7d as seven_day_cost,")))
     # The connection stays usable after a failed card.
     assert run_card(marts_conn, card).rows
+
+
+def test_user_chart_reads_the_rollup_unfiltered_and_the_fact_per_feature(marts_conn):
+    card = CARDS["user_cost_daily_30d"]
+    everyone = run_card(marts_conn, card).rows
+    summarize = run_card(marts_conn, card, {"feature": "summarize"}).rows
+    # The fixture's summarize calls are all user-2's; unfiltered, every user shows.
+    assert {row[1] for row in summarize} == {"user-2"}
+    assert {"user-1", "user-2", "user-3"} <= {row[1] for row in everyone}
+    # Exactly one branch contributes: the per-feature total is user-2's summarize spend, not doubled.
+    expected = marts_conn.execute(
+        "select sum(cost_usd) from marts.fct_llm_costs_daily where feature = 'summarize' "
+        "and day >= date '2026-04-20' and day < date '2026-05-20'").fetchone()[0]
+    assert sum(row[2] for row in summarize) == expected

@@ -163,8 +163,17 @@ def run_alerts(as_of: date | None = None, dry_run: bool = False) -> str:
         config["as_of"] = as_of.isoformat()
     result = materialize([slack_alerts], run_config={"ops": {"slack_alerts": {"config": config}}})
     metadata = result.asset_materializations_for_node("slack_alerts")[0].metadata
-    # `message` is the post itself, already printed by a dry run (and posted otherwise).
-    return "\n".join(f"{key}: {value.value}" for key, value in metadata.items() if key != "message")
+    lines = []
+    for key, value in metadata.items():
+        if key == "message":  # the post itself, already printed by a dry run (and posted otherwise)
+            continue
+        if key == "fired" and isinstance(value.value, dict):
+            # Subjects can number in the hundreds (per-user budgets): counts here, details in the post.
+            counts = ", ".join(f"{rule} {len(subjects)}" for rule, subjects in value.value.items()) or "none"
+            lines.append(f"fired: {counts}")
+            continue
+        lines.append(f"{key}: {value.value}")
+    return "\n".join(lines)
 
 
 def run_metabase_sync() -> str:

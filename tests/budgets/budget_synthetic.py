@@ -3,19 +3,16 @@ plain-Python sums to compare the marts and the check with."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from urllib.parse import urlparse, urlunparse
 
 import psycopg
 import psycopg.rows
 from psycopg.types.json import Jsonb
 
-from ingestion.schema import ensure_partitions, migrate
+from ingestion.schema import ensure_partitions
+from tests.warehouse_helpers import query, scratch_database  # noqa: F401  (shared; re-exported)
 
 # USD per token: gpt-4o-mini is the cheaper OpenAI model.
 USD_PER_TOKEN = {"gpt-4o": Decimal("0.00001"), "gpt-4o-mini": Decimal("0.0000006"), "claude-sonnet-4": Decimal("0.000015")}
@@ -119,25 +116,3 @@ def spent(calls: list[Call], start: date, end: date, **match) -> Decimal:
         (c.cost_usd for c in calls if start <= c.day < end and all(getattr(c, k) == v for k, v in match.items())),
         Decimal(0),
     )
-
-
-@contextmanager
-def scratch_database(admin_url: str) -> Iterator[str]:
-    """A fresh database with the raw schema migrated, dropped afterwards."""
-    name = "budgets_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    url = urlunparse(urlparse(admin_url)._replace(path="/" + name))
-    try:
-        with psycopg.connect(url) as conn:
-            migrate(conn)
-        yield url
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{name}" with (force)')
-
-
-def query(url: str, sql: str, params=None) -> list[dict]:
-    with psycopg.connect(url) as conn, conn.cursor(row_factory=psycopg.rows.dict_row) as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()

@@ -17,12 +17,12 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
 
 from alerts.config import AlertSettings, GithubSettings, SmtpSettings
+from llmcosts_core.retry import backoff_seconds, retry_after_seconds
 from llmcosts_core.settings import Secret
 
 log = logging.getLogger(__name__)
@@ -54,21 +54,8 @@ class _Reject(Exception):
 
 
 def _backoff(settings: AlertSettings, attempt: int) -> float:
-    return min(settings.backoff_max_s, settings.backoff_s * 2 ** (attempt - 1))
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """Retry-After is either delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+    # No jitter: one run posts to one channel at a time, nothing to de-synchronise.
+    return backoff_seconds(attempt, settings.backoff_s, settings.backoff_max_s, jitter=False)
 
 
 def _with_retries(settings: AlertSettings, send: Callable[[], Any], sleep: Sleep) -> DeliveryOutcome:

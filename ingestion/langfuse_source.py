@@ -14,7 +14,6 @@ Faults: 429 honours Retry-After; 5xx and timeouts are retried with bounded expon
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +25,7 @@ import httpx
 import orjson
 
 from ingestion.mapping import FIELD_GROUPS
+from llmcosts_core.retry import backoff_seconds, retry_after_seconds
 from llmcosts_core.settings import IngestSettings, LangfuseProject
 
 log = logging.getLogger(__name__)
@@ -59,22 +59,6 @@ class FetchStats:
 def _iso(value: datetime) -> str:
     value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-
-
-def _retry_after_seconds(headers: httpx.Headers) -> float | None:
-    raw = headers.get("retry-after")
-    if raw is None:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        # An HTTP date: honour it relative to now.
-        from email.utils import parsedate_to_datetime
-
-        try:
-            return max(0.0, (parsedate_to_datetime(raw) - datetime.now(UTC)).total_seconds())
-        except (TypeError, ValueError):
-            return None
 
 
 class LangfuseSource:
@@ -168,7 +152,7 @@ class LangfuseSource:
                     raise RuntimeError(
                         f"Langfuse answered HTTP {status} to GET /{OBSERVATIONS_PATH}; this is not retried"
                     ) from None
-                wait = _retry_after_seconds(exc.response.headers) if status == 429 else None
+                wait = retry_after_seconds(exc.response.headers.get("retry-after")) if status == 429 else None
                 reason = f"HTTP {status}"
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 wait, reason = None, type(exc).__name__
@@ -179,8 +163,7 @@ class LangfuseSource:
                     f"retries (last: {reason})"
                 )
             if wait is None:
-                backoff = min(self.settings.backoff_max_s, self.settings.backoff_base_s * 2 ** (attempt - 1))
-                wait = backoff * (0.5 + random.random() / 2)  # jitter: many workers must not retry in step
+                wait = backoff_seconds(attempt, self.settings.backoff_base_s, self.settings.backoff_max_s)
             stats.retries += 1
             stats.retry_reasons.append(reason)
             log.warning("Langfuse %s; retry %d/%d in %.1fs", reason, attempt, self.settings.max_retries, wait)

@@ -80,13 +80,6 @@ def plan_window(
     return wanted.clip(partition).clip(upto)
 
 
-def months_between(start: datetime, end: datetime) -> list[date]:
-    """Month partitions touched by [start, end)."""
-    from ingestion.schema import month_starts
-
-    return month_starts(start, end)
-
-
 def ingest_month(
     settings: Settings,
     month: date,

@@ -65,20 +65,11 @@ def _load_demo_usage(end: datetime, days: int, calls_per_day: int) -> None:
         generate_feature_usage,
     )
     from orchestration.cli_plausible import run_feature_usage
+    from orchestration.lib.environ import patched_environ
 
     rows = generate_feature_usage(end, days=days, calls_per_day=calls_per_day, seed=7)
-    with demo_plausible_server(rows) as plausible:
-        env = demo_plausible_env(plausible)
-        saved = {key: os.environ.get(key) for key in env}
-        os.environ.update(env)
-        try:
-            run_feature_usage(since=(end - timedelta(days=days)).date(), until=end.date() + timedelta(days=1))
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+    with demo_plausible_server(rows) as plausible, patched_environ(demo_plausible_env(plausible)):
+        run_feature_usage(since=(end - timedelta(days=days)).date(), until=end.date() + timedelta(days=1))
 
 
 def run_demo(calls_per_day: int = 1500, days: int = 60, html_path: str | None = None) -> int:

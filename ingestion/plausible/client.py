@@ -21,18 +21,17 @@ error message, which describes the query, not the credentials.
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import date, timedelta
 from typing import Any
 
 import requests
 
 from ingestion.plausible.config import PlausibleConfig
 from ingestion.plausible.mapping import EventFeatureMap
+from llmcosts_core.retry import backoff_seconds, retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -58,18 +57,6 @@ class QueryStats:
     pages: int = 0
     retries: int = 0
     retry_reasons: list[str] = field(default_factory=list)
-
-
-def _retry_after_seconds(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
-        except (TypeError, ValueError):
-            return None
 
 
 def _error_message(response: requests.Response) -> str:
@@ -154,7 +141,7 @@ class PlausibleClient:
                     )
                 reason = f"HTTP {status}"
                 if status == 429:
-                    wait = _retry_after_seconds(response.headers.get("Retry-After"))
+                    wait = retry_after_seconds(response.headers.get("Retry-After"))
             attempt += 1
             if attempt > http.max_retries:
                 raise PlausibleUnavailableError(
@@ -162,8 +149,7 @@ class PlausibleClient:
                     f"(last: {reason})"
                 )
             if wait is None:
-                backoff = min(http.backoff_max_s, http.backoff_base_s * 2 ** (attempt - 1))
-                wait = backoff * (0.5 + random.random() / 2)
+                wait = backoff_seconds(attempt, http.backoff_base_s, http.backoff_max_s)
             else:
                 wait = min(wait, max(http.backoff_max_s, 60.0))  # a broken header must not stall a run
             stats.retries += 1

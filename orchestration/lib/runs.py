@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 import dagster as dg
 
 from ingestion.loader import read_watermark
+from ingestion.pipeline import incremental_window
 from ingestion.schema import migrate, month_starts
 from llmcosts_core.settings import Settings, get_settings
 from llmcosts_core.warehouse import connect
@@ -90,7 +91,10 @@ def months_to_ingest(
             watermarks = [read_watermark(conn, p.source_key) for p in settings.langfuse_projects]
         lookback = timedelta(hours=settings.ingest.lookback_hours)
         backfill = timedelta(days=settings.ingest.initial_backfill_days)
-        starts = [(wm - lookback) if wm and not full else now - backfill for wm in watermarks] or [now]
+        # The same rule the asset applies per month (ingestion.pipeline), here to find the months.
+        starts = [
+            incremental_window(None if full else wm, now, lookback, backfill).start for wm in watermarks
+        ] or [now]
         start = min(starts)
     return month_starts(start, end)
 

@@ -19,8 +19,9 @@ D = date(2026, 3, 10)
 
 
 def run_fact(dbt_vars: dict) -> None:
-    from orchestration.defs.dbt.project import dbt_run_environ, patched_environ
+    from orchestration.defs.dbt.project import dbt_run_environ
     from orchestration.defs.dbt.resources import dbt_cli_resource
+    from orchestration.lib.environ import patched_environ
 
     # `run` (no tests) of the fact and its upstream views: the incremental logic is what is tested.
     with patched_environ(dbt_run_environ()):

@@ -15,12 +15,8 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from orchestration.defs.dbt.project import (
-    dbt_run_environ,
-    ensure_manifest,
-    llmcosts_dbt_project,
-    patched_environ,
-)
+from orchestration.defs.dbt.project import dbt_run_environ, ensure_manifest, llmcosts_dbt_project
+from orchestration.lib.environ import patched_environ
 
 DBT_ASSETS_OP_NAME = "llmcosts_dbt_models"
 

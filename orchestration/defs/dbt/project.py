@@ -11,8 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from dagster_dbt import DbtProject
 
 from llmcosts_core.settings import PROJECT_ROOT
 from llmcosts_core.warehouse import dbt_connection_env
+from orchestration.lib.environ import patched_environ
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
@@ -60,25 +59,6 @@ def llmcosts_dbt_project() -> DbtProject:
     with patched_environ(_parse_environ()):
         project.prepare_if_dev()
     return project
-
-
-@contextmanager
-def patched_environ(values: Mapping[str, str]) -> Iterator[None]:
-    """Set environment variables for the duration of a block, then restore them.
-
-    dagster-dbt hands `os.environ` to the dbt subprocess (and reads the profile in-process), with no
-    per-call env argument, so this is how the connection reaches dbt without being computed at
-    import time or written anywhere."""
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def dbt_run_environ() -> dict[str, str]:

@@ -1,11 +1,10 @@
 """Load one window of one Langfuse project into raw.llm_calls.
 
 Page by page: map the observations, COPY the good rows into a temp staging table, upsert them
-(`sql/merge_llm_calls.sql`), record rejects, commit. Memory stays flat whatever the window's size:
-only one page is ever held. The watermark moves in the same transaction as the run's final
-bookkeeping, after every page is committed, so a crash never advances it. In that same final
-transaction the window's calls are priced from raw.model_prices (one set-based UPDATE per window,
-`sql/price_calls.sql`): computed_cost_usd, and the effective cost_usd / cost_source.
+priced (`sql/merge_llm_calls.sql`: computed_cost_usd from raw.model_prices, and the effective
+cost_usd / cost_source), record rejects, commit. Memory stays flat whatever the window's size: only
+a few pages are ever held. The watermark moves in the same transaction as the run's final
+bookkeeping, after every page is committed, so a crash never advances it.
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ import psycopg
 from ingestion.langfuse_source import FetchStats, LangfuseSource
 from ingestion.mapping import COLUMN_TYPES, COLUMNS, Skip, map_observation
 from ingestion.pricing.price_table import ensure_prices
-from ingestion.pricing.repricing import price_window
 from ingestion.schema import ensure_partitions
 from ingestion.sql_files import sql
 
@@ -94,9 +92,10 @@ class _PageWriter:
     page N while this process decodes page N+1. The queue is short: memory stays at a few pages.
     The connection belongs to this thread until `close()` or `abort()` returns."""
 
-    def __init__(self, conn: psycopg.Connection, source_key: str, run_id: str,
+    def __init__(self, conn: psycopg.Connection, source_key: str, run_id: str, price_version: int | None,
                  after_page: Callable[[int], None] | None):
         self.conn, self.source_key, self.run_id, self.after_page = conn, source_key, run_id, after_page
+        self.price_version = price_version
         self.rows_changed = 0
         self._queue: queue.Queue = queue.Queue(maxsize=2)
         self._error: BaseException | None = None
@@ -104,20 +103,25 @@ class _PageWriter:
         self._thread.start()
 
     def put(self, rows: list[tuple], rejects: list[tuple]) -> None:
+        self._hand_over((rows, rejects))
+
+    def close(self) -> None:
+        self._hand_over(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def _hand_over(self, item) -> None:
+        # Never block on a full queue once the writer has died: its error is raised instead (the
+        # end-of-window marker included, or a failed merge on the last pages would hang the load).
         while True:
             if self._error is not None:
                 raise self._error
             try:
-                self._queue.put((rows, rejects), timeout=0.2)
+                self._queue.put(item, timeout=0.2)
                 return
             except queue.Full:
                 continue
-
-    def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
 
     def abort(self) -> None:
         if self._thread.is_alive():
@@ -150,6 +154,7 @@ class _PageWriter:
                         copy.set_types(COLUMN_TYPES)
                         for row in rows:
                             copy.write_row(row)
+                    cur.execute(sql("stage_price_periods.sql"), {"price_version": self.price_version})
                     cur.execute(sql("merge_llm_calls.sql"))
                     self.rows_changed += max(cur.rowcount, 0)
                     cur.execute("truncate llm_calls_stage")
@@ -194,11 +199,14 @@ def load_window(
     with conn.transaction():
         ensure_partitions(conn, start, end)
         conn.execute(sql("create_llm_calls_stage.sql"))
+        # Price periods are cached for one window only: a new price version applies from the next.
+        conn.execute("truncate llm_price_periods")
+        price_version = conn.execute("select raw.current_price_version()").fetchone()[0]
         result.watermark_before = read_watermark(conn, source_key)
         _record_run(conn, result, run_id, started_at, "running")
 
     stats = FetchStats()
-    writer = _PageWriter(conn, source_key, run_id, after_page)
+    writer = _PageWriter(conn, source_key, run_id, price_version, after_page)
     try:
         for page in source.pages(start, end, stats):
             rows, rejects = [], []
@@ -249,7 +257,6 @@ def load_window(
     result.pages, result.retries = stats.pages, stats.retries
     with conn.transaction():
         conn.execute("set local synchronous_commit = on")  # the watermark is durable when we return
-        price_window(conn, start, end)
         conn.execute(
             sql("advance_watermark.sql"),
             {"source_key": source_key, "window_start": start, "window_end": end},

@@ -57,8 +57,8 @@ COLUMNS = (
     "environment",
     "tags",
     "metadata",
-    # what Langfuse reported; computed_cost_usd and the effective cost_usd / cost_source are then
-    # set in SQL from the price table (ingestion/sql/price_calls.sql), once per loaded window
+    # what Langfuse reported; computed_cost_usd and the effective cost_usd / cost_source are set
+    # in SQL from the price table as the page is merged (ingestion/sql/merge_llm_calls.sql)
     "reported_cost_usd",
 )
 

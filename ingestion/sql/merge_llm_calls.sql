@@ -1,23 +1,48 @@
--- Upsert one staged page into raw.llm_calls. Re-pulls of the trailing window make the same rows
--- arrive again: unchanged rows are left untouched (ingested_at keeps the first load time),
--- changed ones (late usage or cost from Langfuse) are updated in place.
--- Costs: the stage holds Langfuse's view (reported_cost_usd, and cost_usd / cost_source as
--- Langfuse alone would have them). The effective cost_usd / cost_source and computed_cost_usd are
--- set from the price table after the window (price_calls.sql), so a re-pull compares
--- reported_cost_usd, not the effective cost: an unchanged row stays untouched.
+-- Upsert one staged page into raw.llm_calls, priced. Re-pulls of the trailing window make the
+-- same rows arrive again: unchanged rows are left untouched (ingested_at keeps the first load
+-- time), changed ones (late usage or cost from Langfuse, a newer price version) are updated in
+-- place.
+-- Costs: the stage holds what Langfuse reported (reported_cost_usd). computed_cost_usd is the
+-- price table at the call's ts, from the load's price periods (stage_price_periods.sql, the same
+-- raw.model_price_periods that `llmcosts reprice` uses); the effective cost_usd is what Langfuse
+-- reported, else the computed cost; cost_source says which ('unpriced': neither, NULL not $0).
+-- Pricing here, while the row is written anyway, costs a join; pricing after the load would
+-- rewrite every row a second time.
 insert into raw.llm_calls as t (
     observation_id, trace_id, project_id, ts, user_id, session_id, feature, prompt_id, prompt_name,
     prompt_version, model, provider, observation_type, input_tokens, output_tokens, cache_read_tokens,
     cache_write_tokens, total_tokens, cost_usd, cost_source, cache_hit, latency_ms, ttft_ms, level,
-    environment, tags, metadata, reported_cost_usd, ingested_at
+    environment, tags, metadata, reported_cost_usd, computed_cost_usd, price_version, ingested_at
 )
-select distinct on (observation_id, ts)
-    observation_id, trace_id, project_id, ts, user_id, session_id, feature, prompt_id, prompt_name,
-    prompt_version, model, provider, observation_type, input_tokens, output_tokens, cache_read_tokens,
-    cache_write_tokens, total_tokens, cost_usd, cost_source, cache_hit, latency_ms, ttft_ms, level,
-    environment, tags, metadata, reported_cost_usd, now()
-from llm_calls_stage
-order by observation_id, ts
+select
+    s.observation_id, s.trace_id, s.project_id, s.ts, s.user_id, s.session_id, s.feature, s.prompt_id,
+    s.prompt_name, s.prompt_version, s.model, s.provider, s.observation_type, s.input_tokens,
+    s.output_tokens, s.cache_read_tokens, s.cache_write_tokens, s.total_tokens,
+    coalesce(s.reported_cost_usd, priced.computed_cost_usd),
+    case
+        when s.reported_cost_usd is not null then 'langfuse'
+        when priced.computed_cost_usd is not null then 'price_table'
+        else 'unpriced'
+    end,
+    s.cache_hit, s.latency_ms, s.ttft_ms, s.level, s.environment, s.tags, s.metadata,
+    s.reported_cost_usd, priced.computed_cost_usd, pp.price_version, now()
+from (
+    -- one row per key: ON CONFLICT cannot touch a row twice in one statement
+    select distinct on (observation_id, ts) *
+    from llm_calls_stage
+    order by observation_id, ts
+) as s
+left join llm_price_periods as pp
+    on pp.provider = s.provider
+    and pp.model = s.model
+    and s.ts >= pp.period_from
+    and s.ts < pp.period_to
+cross join lateral (
+    select raw.call_cost(
+        s.input_tokens, s.output_tokens, s.cache_read_tokens, s.cache_write_tokens,
+        pp.input_per_mtok, pp.output_per_mtok, pp.cache_read_per_mtok, pp.cache_write_per_mtok
+    ) as computed_cost_usd
+) as priced
 on conflict (observation_id, ts) do update set
     trace_id = excluded.trace_id,
     project_id = excluded.project_id,
@@ -45,17 +70,20 @@ on conflict (observation_id, ts) do update set
     tags = excluded.tags,
     metadata = excluded.metadata,
     reported_cost_usd = excluded.reported_cost_usd,
+    computed_cost_usd = excluded.computed_cost_usd,
+    price_version = excluded.price_version,
     ingested_at = excluded.ingested_at
 where (
     t.trace_id, t.project_id, t.user_id, t.session_id, t.feature, t.prompt_id, t.prompt_name,
     t.prompt_version, t.model, t.provider, t.observation_type, t.input_tokens, t.output_tokens,
     t.cache_read_tokens, t.cache_write_tokens, t.total_tokens, t.reported_cost_usd, t.cache_hit,
-    t.latency_ms, t.ttft_ms, t.level, t.environment, t.tags, t.metadata
+    t.latency_ms, t.ttft_ms, t.level, t.environment, t.tags, t.metadata, t.computed_cost_usd,
+    t.price_version
 ) is distinct from (
     excluded.trace_id, excluded.project_id, excluded.user_id, excluded.session_id, excluded.feature,
     excluded.prompt_id, excluded.prompt_name, excluded.prompt_version, excluded.model, excluded.provider,
     excluded.observation_type, excluded.input_tokens, excluded.output_tokens, excluded.cache_read_tokens,
     excluded.cache_write_tokens, excluded.total_tokens, excluded.reported_cost_usd,
     excluded.cache_hit, excluded.latency_ms, excluded.ttft_ms, excluded.level, excluded.environment,
-    excluded.tags, excluded.metadata
+    excluded.tags, excluded.metadata, excluded.computed_cost_usd, excluded.price_version
 );

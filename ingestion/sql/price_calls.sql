@@ -1,8 +1,9 @@
 -- Price the calls of one half-open window [window_start, window_end) with the newest price
--- version, and set the effective cost. Set-based and run once per window (by the loader after the
--- window's pages, and by `llmcosts reprice`): the winning price is resolved per model and price
--- period (a handful of rows, by raw.model_price_at), never per call, and a row is only written when
--- one of its four cost columns changes, so running it twice changes nothing the second time.
+-- version, and set the effective cost. Set-based; `llmcosts reprice` runs it month by month after
+-- the prices changed (the loader prices each page as it merges it, from the same periods). The
+-- winning price is resolved per model and price period (a handful of rows,
+-- raw.model_price_periods), never per call, and a row is only written when one of its four cost
+-- columns changes, so running it twice changes nothing the second time.
 --
 -- cost_usd / cost_source: what Langfuse reported wins ('langfuse'); else the price table
 -- ('price_table'); else NULL and 'unpriced'.
@@ -29,53 +30,12 @@ window_models as materialized (
 
 ),
 
--- every instant at which a model's winning price can change: the bounds of the rows it matches
-bounds as (
-
-    select provider, model, timestamptz '-infinity' as bound
-    from window_models
-
-    union
-
-    select wm.provider, wm.model, b.bound
-    from window_models as wm
-    cross join params
-    inner join raw.model_prices as p
-        on p.price_version = params.price_version
-        and p.provider = wm.provider
-        and lower(wm.model) ~ p.model_pattern
-    cross join lateral (values (p.valid_from), (p.valid_to)) as b (bound)
-    where b.bound is not null
-
-),
-
-periods as (
-
-    select
-        provider,
-        model,
-        bound as period_from,
-        coalesce(lead(bound) over (partition by provider, model order by bound), timestamptz 'infinity') as period_to
-    from bounds
-
-),
-
 period_prices as materialized (
 
-    select
-        pe.provider,
-        pe.model,
-        pe.period_from,
-        pe.period_to,
-        pr.price_version,
-        pr.input_per_mtok,
-        pr.output_per_mtok,
-        pr.cache_read_per_mtok,
-        pr.cache_write_per_mtok
-    from periods as pe
+    select wm.provider, wm.model, pp.*
+    from window_models as wm
     cross join params
-    left join lateral raw.model_price_at(params.price_version, pe.provider, pe.model, pe.period_from) as pr
-        on true
+    cross join lateral raw.model_price_periods(params.price_version, wm.provider, wm.model) as pp
 
 )
 

@@ -4,6 +4,9 @@ server, into a real Postgres."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg
@@ -170,6 +173,40 @@ def test_a_crash_mid_run_does_not_advance_the_watermark(migrated_warehouse, serv
         result = load_window(conn, source, start, end, run_id="retry")
         assert read_watermark(conn, project.source_key) == end
     assert result.rows_upserted == len(_llm_calls(workload, start, end))
+
+
+def test_a_writer_failure_after_the_last_page_is_fetched_fails_the_run_instead_of_hanging(
+        migrated_warehouse, server, workload):
+    """The writer fails on page 1 only once every page is fetched and queued: the producer is then
+    handing over the end-of-window marker to a full queue nobody reads. It must get the error."""
+    settings = get_settings()
+    project = settings.langfuse_projects[0]
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    observations = sum(len(p.items) for p in LangfuseSource(project, settings.ingest).pages(start, END))
+    # exactly three pages: one in the writer, two filling the queue, then the end marker
+    source = LangfuseSource(project, dataclasses.replace(settings.ingest, page_limit=-(-observations // 3)))
+    assert sum(1 for _ in source.pages(start, END)) == 3
+
+    def fail_late(page_number):
+        if page_number == 1:
+            time.sleep(1.0)  # the producer has fetched and queued the rest by now
+            raise RuntimeError("disk full")
+
+    outcome: list[BaseException | None] = []
+
+    def run():
+        with psycopg.connect(migrated_warehouse) as conn:
+            try:
+                load_window(conn, source, start, END, run_id="late-failure", after_page=fail_late)
+                outcome.append(None)
+            except BaseException as exc:  # noqa: BLE001 - handed to the assertion below
+                outcome.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive(), "load_window hung after its writer failed"
+    assert isinstance(outcome[0], RuntimeError) and "disk full" in str(outcome[0])
 
 
 def test_fast_and_typed_sdk_decoding_give_the_same_rows(migrated_warehouse, server):

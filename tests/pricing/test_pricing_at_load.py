@@ -1,0 +1,87 @@
+"""The loader prices each page as it merges it: the same costs `llmcosts reprice` computes, price
+changes inside the window honoured, Langfuse's reported cost winning, unknown models unpriced.
+Real SDK over HTTP to the local Langfuse server, real Postgres, real genai-prices data."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import psycopg
+import pytest
+
+from ingestion.langfuse_source import LangfuseSource
+from ingestion.loader import load_window
+from ingestion.local_langfuse.server import LocalLangfuseServer
+from ingestion.pricing.price_table import load_prices
+from ingestion.pricing.repricing import price_window
+from llmcosts_core.settings import IngestSettings, LangfuseProject, Secret
+from tests.pricing.pricing_helpers import costs, mtok, write_overrides
+from tests.pricing.test_price_calls import CUT
+
+START = datetime(2025, 12, 1, tzinfo=UTC)
+END = datetime(2026, 4, 1, tzinfo=UTC)
+
+
+def _generation(oid: str, start: str, model: str, *, cost: float | None = None, cache_read: int = 0) -> dict:
+    usage = {"input": 1000 - cache_read, "output": 100}
+    if cache_read:
+        usage["input_cached_tokens"] = cache_read
+    return {
+        "id": oid, "traceId": "t-" + oid, "projectId": "pricing", "type": "GENERATION", "startTime": start,
+        "endTime": start, "model": model, "usageDetails": usage, "totalCost": cost,
+        "metadata": {"feature": "search"}, "level": "DEFAULT", "environment": "production",
+    }
+
+
+OBSERVATIONS = [
+    _generation("too-early", "2025-12-31T12:00:00.000Z", "gpt-acme-1"),  # before the first price
+    _generation("before", "2026-02-28T23:59:59.999Z", "gpt-acme-1"),  # the last instant of the old price
+    _generation("at", "2026-03-01T00:00:00.000Z", "gpt-acme-1"),  # the first instant of the new one
+    _generation("cached", "2026-03-02T00:00:00.000Z", "gpt-acme-1", cache_read=400),
+    _generation("reported", "2026-03-03T00:00:00.000Z", "gpt-acme-1", cost=0.5),
+    _generation("unknown", "2026-03-04T00:00:00.000Z", "no-such-model-7"),
+]
+
+
+@pytest.fixture
+def loaded(migrated_warehouse, tmp_path, monkeypatch):
+    monkeypatch.setenv("LLMCOSTS_PRICE_OVERRIDES", str(write_overrides(tmp_path / "overrides.yml", CUT)))
+    with LocalLangfuseServer(OBSERVATIONS, public_key="pk", secret_key="sk", project_id="pricing") as server, \
+            psycopg.connect(migrated_warehouse) as conn:
+        load_prices(conn)
+        conn.commit()
+        # two observations per page: the price periods cached by the first pages serve the later ones
+        source = LangfuseSource(LangfuseProject("pk", Secret("sk"), server.base_url), IngestSettings(page_limit=2))
+        first = load_window(conn, source, START, END, run_id="price-at-load-1")
+        yield conn, source, first
+
+
+def test_each_call_is_priced_at_its_own_ts_as_it_loads(loaded):
+    conn, _, first = loaded
+    assert first.rows_upserted == len(OBSERVATIONS) and first.pages == 3
+    rows = costs(conn)
+    version = conn.execute("select raw.current_price_version()").fetchone()[0]
+    old, new = mtok(1000, "2") + mtok(100, "8"), mtok(1000, "1") + mtok(100, "4")
+    assert rows["before"][1:] == (old, old, "price_table", version)
+    assert rows["at"][1:] == (new, new, "price_table", version)
+    cached = mtok(600, "1") + mtok(400, "0.25") + mtok(100, "4")
+    assert rows["cached"][1:] == (cached, cached, "price_table", version)
+    # Langfuse's own cost wins; the price table's figure is kept beside it
+    assert rows["reported"][:4] == (Decimal("0.5"), new, Decimal("0.5"), "langfuse")
+    assert rows["too-early"][1:4] == (None, None, "unpriced")
+    assert rows["unknown"][1:4] == (None, None, "unpriced")
+
+
+def test_repricing_after_a_load_finds_nothing_to_change(loaded):
+    conn, _, _ = loaded
+    with conn.transaction():
+        assert price_window(conn, START, END) == 0
+
+
+def test_a_second_load_of_the_same_window_rewrites_nothing(loaded):
+    conn, source, _ = loaded
+    before = conn.execute("select observation_id, ingested_at from raw.llm_calls order by 1").fetchall()
+    again = load_window(conn, source, START, END, run_id="price-at-load-2")
+    assert again.rows_changed == 0
+    assert conn.execute("select observation_id, ingested_at from raw.llm_calls order by 1").fetchall() == before

@@ -20,6 +20,9 @@ from decimal import Decimal
 
 import orjson
 import psycopg
+from psycopg import postgres
+from psycopg.adapt import Dumper
+from psycopg.pq import Format
 
 from ingestion.langfuse_source import FetchStats, LangfuseSource
 from ingestion.mapping import COLUMN_TYPES, COLUMNS, Skip, map_observation
@@ -30,6 +33,18 @@ from ingestion.sql_files import sql
 log = logging.getLogger(__name__)
 
 _COPY_STAGE = f"copy llm_calls_stage ({', '.join(COLUMNS)}) from stdin (format binary)"
+
+
+class PreEncodedJsonb(Dumper):
+    """Binary jsonb from JSON the mapping already encoded (bytes): the version byte, then the
+    text. psycopg's own jsonb dumper would encode it again, storing a JSON *string* instead of the
+    object. Registered by oid on the COPY cursor only, so nothing else on the connection changes."""
+
+    format = Format.BINARY
+    oid = postgres.types["jsonb"].oid
+
+    def dump(self, obj: bytes) -> bytes:
+        return b"\x01" + obj
 
 
 @dataclass
@@ -150,6 +165,7 @@ class _PageWriter:
         with conn.transaction():
             if rows:
                 with conn.cursor() as cur:
+                    cur.adapters.register_dumper(None, PreEncodedJsonb)
                     with cur.copy(_COPY_STAGE) as copy:
                         copy.set_types(COLUMN_TYPES)
                         for row in rows:

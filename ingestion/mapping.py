@@ -224,7 +224,8 @@ def map_observation(
         metadata = {}
     elif not isinstance(metadata, dict):
         metadata = {"value": metadata}
-    metadata_json = orjson.dumps(metadata).decode()
+    # Compact JSON bytes, sent to the jsonb column as they are (loader.PreEncodedJsonb).
+    metadata_json = orjson.dumps(metadata)
     if len(metadata_json) > max_metadata_bytes:
         raise ValueError(f"metadata is {len(metadata_json)} bytes, over the {max_metadata_bytes}-byte limit")
 

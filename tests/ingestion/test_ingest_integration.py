@@ -155,6 +155,34 @@ def test_malformed_observations_are_rejected_with_reason_and_the_run_continues(m
     assert len(_rows(migrated_warehouse)) == len(_llm_calls(workload))
 
 
+def test_metadata_is_stored_as_the_object_langfuse_sent(migrated_warehouse, server, workload):
+    """Budgets read `metadata ->> 'tenant'`: the column must hold the object, not its text."""
+    _ingest_all()
+    expected = {o["id"]: o["metadata"] for o in _llm_calls(workload) if o.get("metadata")}
+    with psycopg.connect(migrated_warehouse) as conn:
+        stored = dict(conn.execute("select observation_id, metadata from raw.llm_calls").fetchall())
+        kinds = {k for (k,) in conn.execute("select distinct jsonb_typeof(metadata) from raw.llm_calls")}
+        tenants = conn.execute("select count(*) from raw.llm_calls where metadata ->> 'tenant' is not null").fetchone()
+    assert kinds == {"object"}
+    assert expected and all(stored[oid] == metadata for oid, metadata in expected.items())
+    assert tenants[0] == sum(1 for m in expected.values() if "tenant" in m) > 0
+
+
+def test_the_repair_migration_decodes_metadata_stored_as_a_string(migrated_warehouse):
+    from ingestion.sql_files import SQL_DIR
+    from tests.pricing.pricing_helpers import insert_call
+
+    with psycopg.connect(migrated_warehouse) as conn:
+        insert_call(conn, "double-encoded", datetime(2026, 10, 5, tzinfo=UTC), "gpt-4o-mini")
+        insert_call(conn, "fine", datetime(2026, 10, 5, tzinfo=UTC), "gpt-4o-mini")
+        conn.execute("""update raw.llm_calls set metadata = to_jsonb('{"tenant": "acme"}'::text)
+                        where observation_id = 'double-encoded'""")
+        conn.execute("""update raw.llm_calls set metadata = '{"tenant": "initech"}' where observation_id = 'fine'""")
+        conn.execute((SQL_DIR / "migrations" / "0011_metadata_as_object.sql").read_text())
+        rows = dict(conn.execute("select observation_id, metadata ->> 'tenant' from raw.llm_calls").fetchall())
+    assert rows == {"double-encoded": "acme", "fine": "initech"}
+
+
 def test_a_crash_mid_run_does_not_advance_the_watermark(migrated_warehouse, server, workload):
     settings = get_settings()
     project = settings.langfuse_projects[0]

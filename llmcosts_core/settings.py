@@ -71,6 +71,9 @@ class IngestSettings:
     backoff_max_s: float = 30.0
     feature_metadata_keys: tuple[str, ...] = ("feature",)
     max_metadata_bytes: int = 16_384
+    # Postgres sessions merging pages concurrently (pages are disjoint): on 2 cores, 2 took a
+    # 200k-observation load from ~17,500 to ~22,000 observations/s; 1 writes every page in order.
+    writer_connections: int = 2
 
 
 @dataclass(frozen=True)
@@ -232,6 +235,7 @@ def get_settings() -> Settings:
         backoff_max_s=_number("LLMCOSTS_BACKOFF_MAX", 30.0),
         feature_metadata_keys=tuple(_split(_get("LLMCOSTS_FEATURE_KEYS")) or ["feature"]),
         max_metadata_bytes=int(_number("LLMCOSTS_MAX_METADATA_BYTES", 16_384, int)),
+        writer_connections=min(8, max(1, int(_number("LLMCOSTS_INGEST_WRITERS", 2, int)))),
     )
     return Settings(
         database_url=database_url,

@@ -74,7 +74,10 @@ def _ingest_all(now=END):
     return results
 
 
-def test_ingests_every_llm_call_once_and_twice_is_idempotent(migrated_warehouse, server, workload):
+@pytest.mark.parametrize("writers", ["1", "3"])
+def test_ingests_every_llm_call_once_and_twice_is_idempotent(migrated_warehouse, server, workload, writers,
+                                                              monkeypatch):
+    monkeypatch.setenv("LLMCOSTS_INGEST_WRITERS", writers)  # pages merged in order, or three at a time
     results = _ingest_all()
     expected = _llm_calls(workload)
     rows = _rows(migrated_warehouse)
@@ -198,9 +201,29 @@ def test_a_crash_mid_run_does_not_advance_the_watermark(migrated_warehouse, serv
             load_window(conn, source, start, end, run_id="crash", after_page=crash)
         assert read_watermark(conn, project.source_key) is None
         assert conn.execute("select status from raw.ingestion_runs where run_id = 'crash'").fetchone() == ("failed",)
+        conn.commit()
         result = load_window(conn, source, start, end, run_id="retry")
         assert read_watermark(conn, project.source_key) == end
     assert result.rows_upserted == len(_llm_calls(workload, start, end))
+
+
+def test_pages_are_committed_as_they_are_written(migrated_warehouse, server, workload):
+    """Each page commits on its own (a long backfill holds no giant transaction, and a crash keeps
+    the pages already written): another session sees the rows while the window is still loading."""
+    settings = get_settings()
+    source = LangfuseSource(settings.langfuse_projects[0], settings.ingest)
+    seen_mid_load = []
+
+    def look(page_number):
+        if page_number == 2:
+            with psycopg.connect(migrated_warehouse) as other:
+                other.execute("set lock_timeout = '5s'")  # one open load transaction would block this
+                seen_mid_load.append(other.execute("select count(*) from raw.llm_calls").fetchone()[0])
+
+    with psycopg.connect(migrated_warehouse) as conn:
+        result = load_window(conn, source, datetime(2026, 10, 30, tzinfo=UTC), END, run_id="paged", after_page=look)
+    assert result.pages > 2
+    assert 0 < seen_mid_load[0] < result.rows_upserted
 
 
 def test_a_writer_failure_after_the_last_page_is_fetched_fails_the_run_instead_of_hanging(

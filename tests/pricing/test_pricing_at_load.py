@@ -82,6 +82,7 @@ def test_repricing_after_a_load_finds_nothing_to_change(loaded):
 def test_a_second_load_of_the_same_window_rewrites_nothing(loaded):
     conn, source, _ = loaded
     before = conn.execute("select observation_id, ingested_at from raw.llm_calls order by 1").fetchall()
+    conn.commit()
     again = load_window(conn, source, START, END, run_id="price-at-load-2")
     assert again.rows_changed == 0
     assert conn.execute("select observation_id, ingested_at from raw.llm_calls order by 1").fetchall() == before

@@ -23,8 +23,8 @@ from decimal import Decimal
 import orjson
 import psycopg
 from psycopg import postgres
-from psycopg.conninfo import make_conninfo
 from psycopg.adapt import Dumper
+from psycopg.conninfo import make_conninfo
 from psycopg.pq import Format, TransactionStatus
 
 from ingestion.langfuse_source import FetchStats, LangfuseSource

@@ -209,19 +209,34 @@ class _PageWriter:
         return changed
 
 
+_FULL_GC_EVERY_PAGES = 8
+
+
 @contextlib.contextmanager
 def _bulk_allocation_gc():
-    """Fewer cyclic-GC passes while pages stream through. Each page decodes into ~10,000 short-lived
-    dicts and lists that reference counting frees; at the default threshold (700 allocations) the
-    collector runs a dozen times per page and promotes the queued pages into older generations,
-    whose passes scan every object the process holds (a Dagster worker holds millions). Freezing
-    what exists before the load and collecting every 50,000 allocations cut the loader's CPU by
-    ~15% (benchmarks/, 200k observations). Restored afterwards: the process is otherwise untouched."""
+    """Fewer cyclic-GC passes while pages stream through, and bounded garbage. Each page decodes
+    into ~10,000 short-lived dicts and lists that reference counting frees; at the default threshold
+    (700 allocations) the collector runs a dozen times per page and its older-generation passes scan
+    every object the process holds (a Dagster worker holds millions). So: freeze what exists before
+    the load (never scanned again), collect young objects every 50,000 allocations, and run a full
+    pass every few pages: the HTTP client leaves each page's response (body included, ~1.3 MB) in a
+    reference cycle, which only a full pass frees, and the interpreter's own full-pass heuristic
+    would wait for hundreds of them (measured peak RSS: 800-990 MB at 1M observations without the
+    full passes; at 200k, 382 MB without and 140 MB with them). The loader's CPU is ~15% lower than
+    with the defaults. Yields the per-page hook; the process's settings are restored afterwards."""
     previous = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(50_000, previous[1], previous[2])
+    pages = 0
+
+    def after_page() -> None:
+        nonlocal pages
+        pages += 1
+        if pages % _FULL_GC_EVERY_PAGES == 0:
+            gc.collect()  # cheap: the frozen heap is not scanned, only the pages in flight
+
     try:
-        yield
+        yield after_page
     finally:
         gc.set_threshold(*previous)
         gc.unfreeze()
@@ -286,7 +301,7 @@ def load_window(
     stats = FetchStats()
     extra_conns = [_extra_writer_connection(conn) for _ in range(settings.writer_connections - 1)]
     writer = _PageWriter([conn, *extra_conns], source_key, run_id, price_version, after_page)
-    with _bulk_allocation_gc(), _closing_all(extra_conns):
+    with _bulk_allocation_gc() as collect_garbage, _closing_all(extra_conns):
         try:
             for page in source.pages(start, end, stats):
                 rows, rejects = [], []
@@ -316,6 +331,7 @@ def load_window(
                     if row[18] is not None:
                         result.cost_usd += row[18]
                 writer.put(rows, rejects)
+                collect_garbage()
                 result.rows_upserted += len(rows)
                 result.rows_rejected += len(rejects)
                 result.pages = stats.pages

@@ -299,10 +299,13 @@ def load_window(
         _record_run(conn, result, run_id, started_at, "running")
 
     stats = FetchStats()
-    extra_conns = [_extra_writer_connection(conn) for _ in range(settings.writer_connections - 1)]
-    writer = _PageWriter([conn, *extra_conns], source_key, run_id, price_version, after_page)
+    extra_conns: list[psycopg.Connection] = []
+    writer: _PageWriter | None = None
     with _bulk_allocation_gc() as collect_garbage, _closing_all(extra_conns):
         try:
+            # inside the try: a session that cannot be opened fails the run like any other error
+            extra_conns.extend(_extra_writer_connection(conn) for _ in range(settings.writer_connections - 1))
+            writer = _PageWriter([conn, *extra_conns], source_key, run_id, price_version, after_page)
             for page in source.pages(start, end, stats):
                 rows, rejects = [], []
                 for item in page.items:
@@ -341,7 +344,8 @@ def load_window(
             writer.close()
             result.rows_changed = writer.rows_changed
         except BaseException as exc:
-            writer.abort()
+            if writer is not None:
+                writer.abort()
             result.pages, result.retries = stats.pages, stats.retries
             result.duration_s = time.perf_counter() - clock
             if not conn.closed:

@@ -5,7 +5,7 @@
 -- Costs: the stage holds what Langfuse reported (reported_cost_usd). computed_cost_usd is the
 -- price table at the call's ts, from the load's price periods (stage_price_periods.sql, the same
 -- raw.model_price_periods that `llmcosts reprice` uses); the effective cost_usd is what Langfuse
--- reported, else the computed cost; cost_source says which ('unpriced': neither, NULL not $0).
+-- reported, else the computed cost; cost_source says which (raw.cost_source).
 -- Pricing here, while the row is written anyway, costs a join; pricing after the load would
 -- rewrite every row a second time.
 insert into raw.llm_calls as t (
@@ -19,11 +19,7 @@ select
     s.prompt_name, s.prompt_version, s.model, s.provider, s.observation_type, s.input_tokens,
     s.output_tokens, s.cache_read_tokens, s.cache_write_tokens, s.total_tokens,
     coalesce(s.reported_cost_usd, priced.computed_cost_usd),
-    case
-        when s.reported_cost_usd is not null then 'langfuse'
-        when priced.computed_cost_usd is not null then 'price_table'
-        else 'unpriced'
-    end,
+    raw.cost_source(s.reported_cost_usd, priced.computed_cost_usd),
     s.cache_hit, s.latency_ms, s.ttft_ms, s.level, s.environment, s.tags, s.metadata,
     s.reported_cost_usd, priced.computed_cost_usd, pp.price_version, now()
 from (

@@ -226,6 +226,23 @@ def test_pages_are_committed_as_they_are_written(migrated_warehouse, server, wor
     assert 0 < seen_mid_load[0] < result.rows_upserted
 
 
+def test_a_writer_session_that_cannot_open_fails_the_run(migrated_warehouse, server, monkeypatch):
+    import ingestion.loader
+
+    def refuse(conn):
+        raise psycopg.OperationalError("too many clients already")
+
+    monkeypatch.setattr(ingestion.loader, "_extra_writer_connection", refuse)
+    settings = get_settings()
+    source = LangfuseSource(settings.langfuse_projects[0], dataclasses.replace(settings.ingest, writer_connections=2))
+    with psycopg.connect(migrated_warehouse) as conn:
+        with pytest.raises(psycopg.OperationalError, match="too many clients"):
+            load_window(conn, source, datetime(2026, 11, 1, tzinfo=UTC), END, run_id="no-session")
+        status = conn.execute("select status, error from raw.ingestion_runs where run_id = 'no-session'").fetchone()
+        assert read_watermark(conn, source.project.source_key) is None
+    assert status[0] == "failed" and "too many clients" in status[1]
+
+
 def test_a_writer_failure_after_the_last_page_is_fetched_fails_the_run_instead_of_hanging(
         migrated_warehouse, server, workload):
     """The writer fails on page 1 only once every page is fetched and queued: the producer is then

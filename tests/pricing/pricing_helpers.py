@@ -12,6 +12,14 @@ import yaml
 from ingestion.mapping import provider_for_model
 from ingestion.schema import ensure_partitions
 
+# One model's price halved on 2026-03-01 (overrides file rows), for tests of prices over time.
+CUT = [
+    {"provider": "openai", "model": "gpt-acme-*", "effective_from": "2026-01-01",
+     "input_per_mtok": 2.0, "output_per_mtok": 8.0, "cache_read_per_mtok": 0.5},
+    {"provider": "openai", "model": "gpt-acme-*", "effective_from": "2026-03-01",
+     "input_per_mtok": 1.0, "output_per_mtok": 4.0, "cache_read_per_mtok": 0.25},
+]
+
 
 def write_overrides(path: Path, overrides: list[dict]) -> Path:
     path.write_text(yaml.safe_dump({"overrides": overrides}, sort_keys=False))

@@ -12,17 +12,11 @@ import pytest
 from ingestion.pricing.price_table import load_prices, override_rows
 from ingestion.pricing.repricing import price_window, reprice
 from llmcosts_core.settings import ConfigError
-from tests.pricing.pricing_helpers import costs, insert_call, mtok, write_overrides
+from tests.pricing.pricing_helpers import CUT, costs, insert_call, mtok, write_overrides
 
 JAN = datetime(2026, 1, 1, tzinfo=UTC)
 MAY = datetime(2026, 5, 1, tzinfo=UTC)
 
-CUT = [
-    {"provider": "openai", "model": "gpt-acme-*", "effective_from": "2026-01-01",
-     "input_per_mtok": 2.0, "output_per_mtok": 8.0, "cache_read_per_mtok": 0.5},
-    {"provider": "openai", "model": "gpt-acme-*", "effective_from": "2026-03-01",
-     "input_per_mtok": 1.0, "output_per_mtok": 4.0, "cache_read_per_mtok": 0.25},
-]
 
 
 @pytest.fixture

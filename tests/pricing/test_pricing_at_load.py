@@ -16,8 +16,7 @@ from ingestion.local_langfuse.server import LocalLangfuseServer
 from ingestion.pricing.price_table import load_prices
 from ingestion.pricing.repricing import price_window
 from llmcosts_core.settings import IngestSettings, LangfuseProject, Secret
-from tests.pricing.pricing_helpers import costs, mtok, write_overrides
-from tests.pricing.test_price_calls import CUT
+from tests.pricing.pricing_helpers import CUT, costs, mtok, write_overrides
 
 START = datetime(2025, 12, 1, tzinfo=UTC)
 END = datetime(2026, 4, 1, tzinfo=UTC)

@@ -18,9 +18,19 @@ def ensure_schema(conn: psycopg.Connection) -> None:
         conn.execute(sql("alert_log_schema.sql"))
 
 
+def _lock_channel(conn: psycopg.Connection, channel: str) -> None:
+    """Serialise every writer of one channel's rows until the caller's transaction ends.
+
+    Row locks alone deadlock: one run's upsert (in firing order) and another's `for update` scan
+    (in index order) can each hold a row the other wants. Recording and delivering for a channel
+    both take this lock first, so the second run waits, then finds nothing owed."""
+    conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"llmcosts.alerts:{channel}",))
+
+
 def record(conn: psycopg.Connection, alerts: list[FiredAlert], channel: str) -> None:
     if not alerts:
         return
+    _lock_channel(conn, channel)
     with conn.cursor() as cur:
         cur.executemany(
             sql("alert_log_record.sql"),
@@ -40,11 +50,9 @@ def record(conn: psycopg.Connection, alerts: list[FiredAlert], channel: str) -> 
 
 
 def unsent(conn: psycopg.Connection, channel: str) -> list[FiredAlert]:
-    """Rows the channel still owes, locked until the caller's transaction ends.
-
-    Concurrent runs take a per-channel advisory lock first: row locks alone, taken by two runs
-    over overlapping rows, can deadlock; with the lock the second run waits, then finds nothing owed."""
-    conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"llmcosts.alerts:{channel}",))
+    """Rows the channel still owes, locked (with the channel, see `_lock_channel`) until the
+    caller's transaction ends."""
+    _lock_channel(conn, channel)
     rows = conn.execute(sql("alert_log_unsent.sql"), {"channel": channel}).fetchall()
     return [
         FiredAlert(

@@ -236,16 +236,21 @@ def test_concurrent_runs_post_once(marts_warehouse, slack, slack_url):
 
     slack.default = Reply(200, "ok", delay_s=0.5)
     results = []
+    crashes: list[BaseException] = []
 
     def run():
-        with psycopg.connect(marts_warehouse) as c:
-            results.append(run_alerts(c, AS_OF))
+        try:
+            with psycopg.connect(marts_warehouse) as c:
+                results.append(run_alerts(c, AS_OF))
+        except BaseException as exc:  # a thread's exception is otherwise lost; the test must show it
+            crashes.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    assert crashes == []
     assert len(slack.received) == 1
     assert sorted(r.delivered for r in results) == [0, FIRED_ON_FIXTURE]
 

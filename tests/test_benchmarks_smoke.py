@@ -34,11 +34,10 @@ def test_bench_harness_runs_every_section(tmp_path, monkeypatch, pg_admin_url):
 def test_postgres_cpu_account_counts_sessions_that_closed(pg_admin_url):
     """The ingestion's extra writer sessions exit before the load returns: their CPU must still be
     counted (it moves to the postmaster's reaped-children times)."""
+    import psutil
     import psycopg
 
     from benchmarks.cpu_account import postgres_cpu_seconds
-
-    import psutil
 
     before = postgres_cpu_seconds(pg_admin_url)
     if before is None:

@@ -309,7 +309,40 @@ def bench_alerts(url: str, n: int, repeat: int) -> dict:
     return {"calls_in_raw": _count(url), "evaluate_all_rules_s": statistics.median(timings)}
 
 
-SECTIONS = {"ingest": bench_ingest, "build": bench_build, "cards": bench_cards, "alerts": bench_alerts}
+def bench_storage(url: str, n: int, repeat: int) -> dict:
+    """What raw.llm_calls takes on disk as loaded (after the other sections: with `build`, at its
+    grown history): per partition and per index, and bytes per call."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("vacuum analyze raw.llm_calls")  # settled sizes, as after autovacuum
+        partitions = [
+            {"partition": name, "rows": rows, "table_bytes": table, "index_bytes": index, "index_bytes_by_index": by}
+            for name, rows, table, index, by in conn.execute(_sql("llm_calls_storage.sql")).fetchall()
+        ]
+    rows = sum(p["rows"] for p in partitions)
+    table_bytes = sum(p["table_bytes"] for p in partitions)
+    index_bytes = sum(p["index_bytes"] for p in partitions)
+    by_index: dict[str, int] = {}
+    for partition in partitions:
+        for name, size in partition["index_bytes_by_index"].items():
+            by_index[name] = by_index.get(name, 0) + size
+    largest = max(partitions, key=lambda p: p["rows"], default=None)
+    return {
+        "calls_in_raw": rows,
+        "partitions": len(partitions),
+        "table_bytes": table_bytes,
+        "index_bytes": index_bytes,
+        "index_bytes_by_index": by_index,
+        "bytes_per_call": (table_bytes + index_bytes) / rows if rows else None,
+        "table_bytes_per_call": table_bytes / rows if rows else None,
+        "largest_partition": largest,
+        "by_partition": partitions,
+    }
+
+
+SECTIONS = {
+    "ingest": bench_ingest, "build": bench_build, "cards": bench_cards, "alerts": bench_alerts,
+    "storage": bench_storage,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -363,6 +396,10 @@ def main(argv: list[str] | None = None) -> int:
     if alerts:
         print(f"{'evaluate all alert rules (s)':<32} {alerts['evaluate_all_rules_s']:>14.2f}  "
               f"({alerts['calls_in_raw']:,} calls)")
+    storage = results.get("storage")
+    if storage and storage["bytes_per_call"]:
+        print(f"{'raw.llm_calls bytes per call':<32} {storage['bytes_per_call']:>14,.0f}  "
+              f"(table {storage['table_bytes_per_call']:,.0f}, {storage['calls_in_raw']:,} calls)")
     print(f"\nresults: {out}")
     return 0
 

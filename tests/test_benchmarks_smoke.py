@@ -15,7 +15,7 @@ def test_bench_harness_runs_every_section(tmp_path, monkeypatch, pg_admin_url):
     out = tmp_path / "bench.json"
     assert run.main(["--observations", "1500", "--repeat", "1", "--scale", "2", "--output", str(out)]) == 0
     results = json.loads(out.read_text())
-    ingest, build, cards, alerts = (results[k] for k in ("ingest", "build", "cards", "alerts"))
+    ingest, build, cards, alerts, storage = (results[k] for k in ("ingest", "build", "cards", "alerts", "storage"))
     assert ingest["observations"] == 1500 and ingest["observations_per_s"] > 0 and ingest["peak_rss_mb"] > 0
     assert ingest["ratio_to_copy"] > 0
     cpu = ingest["cpu_per_observation"]  # None only when Postgres is not a process on this machine
@@ -29,6 +29,13 @@ def test_bench_harness_runs_every_section(tmp_path, monkeypatch, pg_admin_url):
     assert not [key for key, card in cards["cards"].items() if "error" in card]
     assert alerts["evaluate_all_rules_s"] >= 0
     assert results["machine"]["cpus"] >= 1
+    # storage is measured after the build grew the history: every call counted once, in a partition
+    assert storage["calls_in_raw"] == build["history_large"]
+    assert storage["partitions"] >= 2 and storage["table_bytes"] > 0 and storage["index_bytes"] > 0
+    assert set(storage["index_bytes_by_index"]) == {
+        "llm_calls_pkey", "llm_calls_feature_ts_idx", "llm_calls_user_ts_idx", "llm_calls_prompt_ts_idx"
+    }
+    assert sum(storage["index_bytes_by_index"].values()) == storage["index_bytes"]
 
 
 def test_postgres_cpu_account_counts_sessions_that_closed(pg_admin_url):

@@ -12,9 +12,17 @@
     {%- endif -%}
     {%- set bounds = daily_rebuild_window() -%}
     {%- set dest_cols_csv = get_quoted_csv(arg_dict["dest_columns"] | map(attribute="name")) -%}
+    {#- Widened to every day the new rows cover: a model may read more than the rebuild window
+        (int_budget_calls_daily re-reads all calls when the budgets file names other keys). -#}
     delete from {{ arg_dict["target_relation"] }}
-    where {{ window_column }} >= {{ date_literal(bounds[0]) }}
-      and {{ window_column }} < {{ date_literal(bounds[1]) }};
+    where {{ window_column }} >= least(
+            {{ date_literal(bounds[0]) }},
+            (select min({{ window_column }}) from {{ arg_dict["temp_relation"] }})
+        )
+      and {{ window_column }} < greatest(
+            {{ date_literal(bounds[1]) }},
+            (select max({{ window_column }}) + 1 from {{ arg_dict["temp_relation"] }})
+        );
 
     insert into {{ arg_dict["target_relation"] }} ({{ dest_cols_csv }})
     select {{ dest_cols_csv }}

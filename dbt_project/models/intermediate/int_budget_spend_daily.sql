@@ -4,15 +4,18 @@
 -- [as_of - budget_history_days, as_of). `dims` holds the same attributes keyed by scope name, so a
 -- budget's member is `dims ->> scope` and its filters match with `dims @> filters`.
 -- A user's tier comes from raw.app_users; unknown users (and users without a tier) get the
--- budgets file's default tier; calls without a user are tier (untagged).
+-- budgets file's default tier; calls without a user are tier (untagged). The tier is joined here,
+-- on the per-day sums of int_budget_calls_daily (incremental), not per call: a tier change then
+-- applies to the whole window at the next build, and the build reads no calls.
 {%- set history_days = var('budget_history_days', 160) | int %}
 
 with
 
-calls as (
+calls_daily as (
 
-    select * from {{ ref('stg_budgets__llm_call_attributes') }}
-    where {{ ts_in_window('called_at', history_days) }}
+    select * from {{ ref('int_budget_calls_daily') }}
+    where day >= {{ date_literal(days_before_as_of(history_days)) }}
+      and day < {{ date_literal(days_before_as_of(0)) }}
 
 ),
 
@@ -31,25 +34,26 @@ settings as (
 labeled as (
 
     select
-        (calls.called_at at time zone 'UTC')::date as day,
-        calls.project_id,
-        {{ label_or_untagged('calls.environment') }} as environment,
-        {{ label_or_untagged('calls.tenant') }} as tenant,
-        {{ label_or_untagged('calls.cost_centre') }} as cost_centre,
-        {{ label_or_untagged('calls.feature') }} as feature,
-        coalesce(calls.model, '(unknown)') as model,
-        coalesce(calls.provider, '(unknown)') as provider,
+        calls_daily.day,
+        calls_daily.project_id,
+        calls_daily.environment,
+        calls_daily.tenant,
+        calls_daily.cost_centre,
+        calls_daily.feature,
+        calls_daily.model,
+        calls_daily.provider,
         case
-            when calls.user_id is null then {{ untagged_label() }}
+            when calls_daily.user_id is null then {{ untagged_label() }}
             when users.tier is null or users.tier = {{ untagged_label() }} then settings.default_tier
             else users.tier
         end as tier,
-        {{ label_or_untagged('calls.user_id') }} as user_id,
-        coalesce(calls.cost_usd, 0) as cost_usd,
-        calls.total_tokens
-    from calls
+        {{ label_or_untagged('calls_daily.user_id') }} as user_id,
+        calls_daily.cost_usd,
+        calls_daily.calls,
+        calls_daily.total_tokens
+    from calls_daily
     cross join settings
-    left join users on users.user_id = calls.user_id
+    left join users on users.user_id = calls_daily.user_id
 
 ),
 
@@ -58,7 +62,7 @@ daily as (
     select
         day, project_id, environment, tenant, cost_centre, feature, model, provider, tier, user_id,
         sum(cost_usd) as cost_usd,
-        count(*) as calls,
+        sum(calls)::bigint as calls,
         sum(total_tokens) as total_tokens
     from labeled
     group by day, project_id, environment, tenant, cost_centre, feature, model, provider, tier, user_id

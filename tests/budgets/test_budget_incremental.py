@@ -6,9 +6,7 @@ with the old key."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import dagster as dg
@@ -22,16 +20,16 @@ OLD_DAY = date(2026, 3, 2)  # outside the default rebuild window [as_of - 3 days
 NEW_DAY = date(2026, 3, 14)
 
 
-def dbt_build(as_of: date, **window: date) -> None:
-    from orchestration.defs.dbt.project import DBT_PROJECT_DIR, dbt_executable, dbt_run_environ
+def dbt_build(as_of: date, min_date: date | None = None, max_date: date | None = None) -> None:
+    """The budget models and their upstream, with the vars a Dagster build passes."""
+    from orchestration.defs.dbt.assets import build_dbt_vars
+    from orchestration.defs.dbt.project import dbt_run_environ
+    from orchestration.defs.dbt.resources import dbt_cli_resource
+    from orchestration.lib.environ import patched_environ
 
-    dbt_vars = {"as_of": as_of.isoformat(), **{k: v.isoformat() for k, v in window.items()}}
-    out = subprocess.run(
-        [dbt_executable(), "--no-use-colors", "build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-         str(DBT_PROJECT_DIR), "--select", "+int_budget_spend_daily", "--vars", json.dumps(dbt_vars)],
-        env={**os.environ, **dbt_run_environ()}, capture_output=True, text=True,
-    )
-    assert out.returncode == 0, out.stdout[-3000:]
+    dbt_vars = build_dbt_vars(as_of, min_date, max_date)
+    with patched_environ(dbt_run_environ()):
+        dbt_cli_resource().cli(["build", "--select", "+int_budget_spend_daily", "--vars", json.dumps(dbt_vars)]).wait()
 
 
 def spend_by_day_and_tenant(url: str) -> dict[tuple[date, str], Decimal]:
@@ -75,7 +73,7 @@ def test_a_daily_build_reads_only_the_rebuilt_days_and_a_window_build_repairs_ol
     assert (OLD_DAY, "initech") not in after  # not re-read: the daily build's cost follows the new days
     assert {k: v for k, v in after.items() if k[1] != "initech"} == before
 
-    dbt_build(AS_OF, min_date=OLD_DAY, max_date=date(OLD_DAY.year, OLD_DAY.month, OLD_DAY.day + 1))
+    dbt_build(AS_OF, min_date=OLD_DAY, max_date=OLD_DAY + timedelta(days=1))
     repaired = spend_by_day_and_tenant(url)
     assert repaired[(OLD_DAY, "initech")] == Decimal("7")
     assert repaired[(NEW_DAY, "initech")] == Decimal("7")

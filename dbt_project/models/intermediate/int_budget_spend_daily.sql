@@ -14,8 +14,7 @@ with
 calls_daily as (
 
     select * from {{ ref('int_budget_calls_daily') }}
-    where day >= {{ date_literal(days_before_as_of(history_days)) }}
-      and day < {{ date_literal(days_before_as_of(0)) }}
+    where {{ day_in_window('day', history_days) }}
 
 ),
 

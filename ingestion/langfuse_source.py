@@ -4,7 +4,8 @@ The SDK (`langfuse.api.LangfuseAPI`) carries the auth, base URL, headers and HTT
 `observations.get_many` decodes a page into pydantic models at roughly 2,000 observations/s on this
 hardware, and one malformed observation fails the whole page, which would lose the good ones. So the
 default `decode="fast"` sends the same request through the SDK's own HTTP client and decodes the JSON
-with orjson, one observation at a time (a bad one becomes a reject, not a crash). `decode="typed"`
+itself (`ingestion.wire`: typed msgspec decoding, orjson for a page it cannot type; a bad
+observation becomes a reject, not a crash). `decode="typed"`
 uses `get_many` itself; tests check both paths yield the same rows.
 
 Faults: 429 honours Retry-After; 5xx and timeouts are retried with bounded exponential backoff;
@@ -24,7 +25,8 @@ from typing import Any
 import httpx
 import orjson
 
-from ingestion.mapping import FIELD_GROUPS
+from ingestion.mapping import FIELD_GROUPS, LLM_OBSERVATION_TYPES
+from ingestion.wire import Page
 from llmcosts_core.retry import backoff_seconds, retry_after_seconds
 from llmcosts_core.settings import IngestSettings, LangfuseProject
 
@@ -39,13 +41,6 @@ class LangfuseAuthError(RuntimeError):
 
 class LangfuseUnavailableError(RuntimeError):
     """The API kept failing after every retry."""
-
-
-@dataclass
-class Page:
-    items: list[dict[str, Any]]
-    cursor: str | None
-    retries: int = 0
 
 
 @dataclass
@@ -90,29 +85,31 @@ class LangfuseSource:
         )
 
     # -- one request ---------------------------------------------------------------------------
-    def _params(self, start: datetime, end: datetime, cursor: str | None) -> dict[str, Any]:
-        return {
+    def _params(self, start: datetime, end: datetime, cursor: str | None, observation_type: str | None) -> dict:
+        params = {
             "fields": FIELD_GROUPS,
             "limit": self.settings.page_limit,
             "cursor": cursor,
             "fromStartTime": _iso(start),
             "toStartTime": _iso(end),
         }
+        if observation_type is not None:
+            params["type"] = observation_type
+        return params
 
-    def _request_fast(self, start: datetime, end: datetime, cursor: str | None) -> Page:
+    def _request_fast(self, start: datetime, end: datetime, cursor: str | None, observation_type: str | None) -> Page:
         http = self.api._client_wrapper.httpx_client  # the SDK's HTTP client: auth, base URL, headers
         response = http.request(
             OBSERVATIONS_PATH,
             method="GET",
-            params=self._params(start, end, cursor),
+            params=self._params(start, end, cursor, observation_type),
             request_options={"max_retries": 0},  # retries are ours: counted and bounded
         )
         if response.status_code != 200:
             raise httpx.HTTPStatusError("non-200", request=response.request, response=response)
-        body = orjson.loads(response.content)
-        return Page(items=body.get("data") or [], cursor=(body.get("meta") or {}).get("cursor"))
+        return Page.from_body(response.content)
 
-    def _request_typed(self, start: datetime, end: datetime, cursor: str | None) -> Page:
+    def _request_typed(self, start: datetime, end: datetime, cursor: str | None, observation_type: str | None) -> Page:
         from langfuse.api.core.api_error import ApiError
 
         try:
@@ -122,6 +119,7 @@ class LangfuseSource:
                 cursor=cursor,
                 from_start_time=start,
                 to_start_time=end,
+                type=observation_type,
                 request_options={"max_retries": 0},
             )
         except ApiError as exc:
@@ -130,15 +128,17 @@ class LangfuseSource:
                                         response=response) from None
         # By alias, then through JSON: the same camelCase keys and ISO strings as the wire.
         items = [orjson.loads(orjson.dumps(item.dict())) for item in result.data]
-        return Page(items=items, cursor=result.meta.cursor)
+        return Page.from_items(items, cursor=result.meta.cursor)
 
-    def _with_retries(self, start: datetime, end: datetime, cursor: str | None, stats: FetchStats) -> Page:
+    def _with_retries(self, start: datetime, end: datetime, cursor: str | None, observation_type: str | None,
+                      stats: FetchStats) -> Page:
         request = self._request_fast if self.decode == "fast" else self._request_typed
         attempt = 0
         while True:
             try:
-                page = request(start, end, cursor)
+                page = request(start, end, cursor, observation_type)
                 page.retries = attempt
+                page.observation_type = observation_type
                 return page
             except httpx.HTTPStatusError as exc:
                 status = exc.response.status_code
@@ -170,21 +170,23 @@ class LangfuseSource:
             self._sleep(wait)
 
     # -- the window --------------------------------------------------------------------------
-    def pages(self, start: datetime, end: datetime, stats: FetchStats | None = None) -> Iterator[Page]:
-        """Every page of observations with start <= startTime < end, newest first.
+    def pages(self, start: datetime, end: datetime, stats: FetchStats | None = None,
+              observation_type: str | None = None) -> Iterator[Page]:
+        """Every page of observations with start <= startTime < end (of one type when asked), newest
+        first.
 
         The next page is requested as soon as its cursor is known, on a background thread, so the
         network round trip overlaps the caller's work on the current page."""
         stats = stats if stats is not None else FetchStats()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="langfuse-prefetch") as prefetch:
-            pending = prefetch.submit(self._with_retries, start, end, None, stats)
+            pending = prefetch.submit(self._with_retries, start, end, None, observation_type, stats)
             while True:
                 page = pending.result()
                 stats.pages += 1
-                stats.observations += len(page.items)
-                more = bool(page.cursor and page.items)
+                stats.observations += len(page)
+                more = bool(page.cursor and len(page))
                 if more:
-                    pending = prefetch.submit(self._with_retries, start, end, page.cursor, stats)
+                    pending = prefetch.submit(self._with_retries, start, end, page.cursor, observation_type, stats)
                 try:
                     yield page
                 except GeneratorExit:
@@ -193,6 +195,16 @@ class LangfuseSource:
                     raise
                 if not more:
                     return
+
+    def llm_call_pages(self, start: datetime, end: datetime, stats: FetchStats | None = None) -> Iterator[Page]:
+        """The window's LLM calls: one pass per LLM observation type, filtered by the API (its `type`
+        parameter), so the spans and events that make up most of an agent's trace are neither sent
+        nor decoded. Each page remembers the type it asked for: a server that ignored the filter
+        would send every type in every pass, and the mapping skips the others (nothing is loaded
+        twice)."""
+        stats = stats if stats is not None else FetchStats()
+        for observation_type in sorted(LLM_OBSERVATION_TYPES):
+            yield from self.pages(start, end, stats, observation_type)
 
     def health(self) -> dict[str, Any]:
         return self.api.health.health().dict()

@@ -28,10 +28,11 @@ from psycopg.conninfo import make_conninfo
 from psycopg.pq import Format, TransactionStatus
 
 from ingestion.langfuse_source import FetchStats, LangfuseSource
-from ingestion.mapping import COLUMN_TYPES, COLUMNS, Skip, map_observation
+from ingestion.mapping import COLUMN_TYPES, COLUMNS
 from ingestion.pricing.price_table import ensure_prices
 from ingestion.schema import ensure_partitions
 from ingestion.sql_files import sql
+from ingestion.wire import map_page
 
 log = logging.getLogger(__name__)
 
@@ -306,28 +307,13 @@ def load_window(
             # inside the try: a session that cannot be opened fails the run like any other error
             extra_conns.extend(_extra_writer_connection(conn) for _ in range(settings.writer_connections - 1))
             writer = _PageWriter([conn, *extra_conns], source_key, run_id, price_version, after_page)
-            for page in source.pages(start, end, stats):
-                rows, rejects = [], []
-                for item in page.items:
-                    try:
-                        row = map_observation(
-                            item,
-                            feature_keys=settings.feature_metadata_keys,
-                            max_metadata_bytes=settings.max_metadata_bytes,
-                        )
-                    except Skip:
-                        result.rows_skipped += 1
-                        continue
-                    except ValueError as exc:
-                        rejects.append((item, str(exc)))
-                        continue
+            for page in source.llm_call_pages(start, end, stats):
+                mapped = map_page(page, start, end, feature_keys=settings.feature_metadata_keys,
+                                  max_metadata_bytes=settings.max_metadata_bytes)
+                rows, rejects = mapped.rows, mapped.rejects
+                result.rows_skipped += mapped.skipped
+                for row in rows:
                     ts = row[3]
-                    if not (start <= ts < end):
-                        # The API must honour the window; a row outside it would land in a partition
-                        # this run did not prepare and skew the window's totals.
-                        rejects.append((item, f"startTime {ts.isoformat()} outside the requested window"))
-                        continue
-                    rows.append(row)
                     if result.newest_call_at is None or ts > result.newest_call_at:
                         result.newest_call_at = ts
                         result.project_id = row[2]

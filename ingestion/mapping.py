@@ -122,6 +122,25 @@ def parse_ts(value: Any) -> datetime:
     return parsed
 
 
+_TOTAL, _CACHE_READ, _CACHE_WRITE, _INPUT, _OUTPUT, _OTHER = range(6)
+
+
+@lru_cache(maxsize=1024)
+def _usage_kind(key: str) -> int:
+    """What one `usageDetails` key counts towards (a page repeats a handful of keys)."""
+    if key == "total":
+        return _TOTAL
+    if key in CACHE_READ_KEYS:
+        return _CACHE_READ
+    if key in CACHE_WRITE_KEYS:
+        return _CACHE_WRITE
+    if key.startswith("input"):
+        return _INPUT
+    if key.startswith("output"):
+        return _OUTPUT
+    return _OTHER
+
+
 def _tokens(usage: Any) -> tuple[int, int, int, int, int | None]:
     """(input, output, cache_read, cache_write, total) from Langfuse `usageDetails`."""
     if usage is None:
@@ -131,32 +150,40 @@ def _tokens(usage: Any) -> tuple[int, int, int, int, int | None]:
     input_tokens = output_tokens = cache_read = cache_write = 0
     total = None
     for key, value in usage.items():
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise ValueError(f"usageDetails.{key} is not a number")
-        if value < 0:
+        if value.__class__ is not int:  # the usual case first; bool is not int here
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise ValueError(f"usageDetails.{key} is not a number")
+            if value < 0:
+                raise ValueError(f"negative tokens in usageDetails.{key}")
+            value = int(value)
+        elif value < 0:
             raise ValueError(f"negative tokens in usageDetails.{key}")
-        value = int(value)
-        if key == "total":
+        kind = _usage_kind(key)
+        if kind == _INPUT:
+            input_tokens += value
+        elif kind == _OUTPUT:
+            output_tokens += value
+        elif kind == _TOTAL:
             total = value
-        elif key in CACHE_READ_KEYS:
+        elif kind == _CACHE_READ:
             cache_read += value
             input_tokens += value
-        elif key in CACHE_WRITE_KEYS:
+        elif kind == _CACHE_WRITE:
             cache_write += value
             input_tokens += value
-        elif key.startswith("input"):
-            input_tokens += value
-        elif key.startswith("output"):
-            output_tokens += value
     return input_tokens, output_tokens, cache_read, cache_write, total
 
 
-def _cost(observation: dict[str, Any]) -> Decimal | None:
+def _cost_value(observation: dict[str, Any]) -> Any:
     value = observation.get("totalCost")
     if value is None:
         details = observation.get("costDetails")
         if isinstance(details, dict):
             value = details.get("total")
+    return value
+
+
+def _cost(value: Any) -> Decimal | None:
     if value is None:
         return None
     if isinstance(value, bool):
@@ -191,12 +218,10 @@ def _feature(metadata: dict[str, Any], tags: list[str], feature_keys: tuple[str,
     return None
 
 
-def _prompt_id(observation: dict[str, Any], metadata: dict[str, Any]) -> str | None:
+def _prompt_id(metadata: dict[str, Any], name: Any, version: int | None) -> str | None:
     explicit = metadata.get("prompt_id")
     if isinstance(explicit, str | int) and str(explicit).strip():
         return str(explicit).strip()
-    name = observation.get("promptName")
-    version = observation.get("promptVersion")
     if name:
         return f"{name}@v{version}" if version is not None else str(name)
     return None
@@ -209,7 +234,8 @@ def map_observation(
     max_metadata_bytes: int = 16_384,
 ) -> tuple:
     """Return the row tuple (in COLUMNS order). Raises Skip for non-LLM observations and ValueError
-    (the reject reason) for malformed ones."""
+    (the reject reason) for malformed ones. The reference mapping: it checks every field's type
+    itself; `ingestion.wire` decodes well-formed pages faster and hands everything else to it."""
     obs_type = observation.get("type")
     if obs_type not in LLM_OBSERVATION_TYPES:
         raise Skip(obs_type)
@@ -226,35 +252,51 @@ def map_observation(
         metadata = {}
     elif not isinstance(metadata, dict):
         metadata = {"value": metadata}
-    # Compact JSON bytes, sent to the jsonb column as they are (loader.PreEncodedJsonb).
-    metadata_json = orjson.dumps(metadata)
-    if len(metadata_json) > max_metadata_bytes:
-        raise ValueError(f"metadata is {len(metadata_json)} bytes, over the {max_metadata_bytes}-byte limit")
 
     raw_tags = observation.get("tags") or []
     if not isinstance(raw_tags, list):
         raise ValueError("tags is not a list")
     tags = [str(tag) for tag in raw_tags]
 
-    input_tokens, output_tokens, cache_read, cache_write, total = _tokens(observation.get("usageDetails"))
-    if total is None:
-        total = input_tokens + output_tokens
-    cost = _cost(observation)
-    model = observation.get("model") or observation.get("providedModelName")
     prompt_version = observation.get("promptVersion")
     if prompt_version is not None and (isinstance(prompt_version, bool) or not isinstance(prompt_version, int)):
         raise ValueError("promptVersion is not an integer")
 
+    return build_row(
+        obs_type, observation_id, observation.get("traceId"), project_id, ts, observation.get("userId"),
+        observation.get("sessionId"), metadata, tags, observation.get("usageDetails"), _cost_value(observation),
+        observation.get("model") or observation.get("providedModelName"), observation.get("promptName"),
+        prompt_version, observation.get("latency"), observation.get("timeToFirstToken"),
+        observation.get("level"), observation.get("environment"), feature_keys, max_metadata_bytes,
+    )
+
+
+def build_row(
+    obs_type: str, observation_id: str, trace_id: Any, project_id: str, ts: datetime, user_id: Any,
+    session_id: Any, metadata: dict[str, Any], tags: list[str], usage: Any, cost_value: Any, model: Any,
+    prompt_name: Any, prompt_version: int | None, latency: Any, time_to_first_token: Any, level: Any,
+    environment: Any, feature_keys: tuple[str, ...], max_metadata_bytes: int,
+) -> tuple:
+    """The row from fields whose types are checked (by map_observation, or by ingestion.wire's
+    typed decoding): the value rules both decoders share. ValueError is the reject reason."""
+    # Compact JSON bytes, sent to the jsonb column as they are (loader.PreEncodedJsonb).
+    metadata_json = orjson.dumps(metadata)
+    if len(metadata_json) > max_metadata_bytes:
+        raise ValueError(f"metadata is {len(metadata_json)} bytes, over the {max_metadata_bytes}-byte limit")
+    input_tokens, output_tokens, cache_read, cache_write, total = _tokens(usage)
+    if total is None:
+        total = input_tokens + output_tokens
+    cost = _cost(cost_value)
     return (
         observation_id,
-        observation.get("traceId"),
+        trace_id,
         project_id,
         ts,
-        observation.get("userId"),
-        observation.get("sessionId"),
+        user_id,
+        session_id,
         _feature(metadata, tags, feature_keys),
-        _prompt_id(observation, metadata),
-        observation.get("promptName"),
+        _prompt_id(metadata, prompt_name, prompt_version),
+        prompt_name,
         prompt_version,
         model,
         provider_for_model(model),
@@ -267,12 +309,14 @@ def map_observation(
         cost,
         "langfuse" if cost is not None else "unpriced",
         cache_read > 0,
-        _seconds_to_ms(observation.get("latency"), "latency"),
-        _seconds_to_ms(observation.get("timeToFirstToken"), "timeToFirstToken"),
-        observation.get("level"),
-        observation.get("environment"),
+        _seconds_to_ms(latency, "latency"),
+        _seconds_to_ms(time_to_first_token, "timeToFirstToken"),
+        level,
+        environment,
         tags,
         metadata_json,
         cost,
     )
+
+
 assert len(COLUMN_TYPES) == len(COLUMNS)

@@ -83,11 +83,13 @@ def test_ingests_every_llm_call_once_and_twice_is_idempotent(migrated_warehouse,
     rows = _rows(migrated_warehouse)
     assert len(rows) == len(expected)
     assert {r[0] for r in rows} == {o["id"] for o in expected}
-    assert sum(r.rows_skipped for r in results) == len(workload) - len(expected)  # spans and events
+    assert sum(r.rows_upserted for r in results) == len(expected)
     assert sum(r.pages for r in results) > 2
-    # Never the io group: prompts and outputs stay in Langfuse.
+    # Never the io group: prompts and outputs stay in Langfuse. Spans and events are never asked for.
     obs_requests = [q for path, q in server.requests if path.endswith("/v2/observations")]
     assert obs_requests and all("io" not in str(q.get("fields")).split(",") for q in obs_requests)
+    assert {q.get("type") for q in obs_requests} == {"GENERATION", "EMBEDDING"}
+    assert sum(r.rows_skipped for r in results) == 0
 
     with psycopg.connect(migrated_warehouse) as conn:
         first_loaded = conn.execute("select max(ingested_at) from raw.llm_calls").fetchone()[0]
@@ -96,6 +98,22 @@ def test_ingests_every_llm_call_once_and_twice_is_idempotent(migrated_warehouse,
     with psycopg.connect(migrated_warehouse) as conn:
         # Unchanged rows are not rewritten by the re-pull.
         assert conn.execute("select max(ingested_at) from raw.llm_calls").fetchone()[0] == first_loaded
+
+
+def test_a_server_that_ignores_the_type_filter_still_loads_each_call_once(migrated_warehouse, server, workload,
+                                                                          monkeypatch):
+    """Older or other Langfuse-compatible servers may not filter by `type`: every pass then sees every
+    observation, and the mapping keeps only the type the pass asked for."""
+    import ingestion.local_langfuse.server as local_server
+
+    monkeypatch.delitem(local_server._EQUALITY_FILTERS, "type")
+    results = _ingest_all()
+    expected = _llm_calls(workload)
+    rows = _rows(migrated_warehouse)
+    assert len(rows) == len(expected) and {r[0] for r in rows} == {o["id"] for o in expected}
+    assert sum(r.rows_upserted for r in results) == len(expected)
+    # each of the two passes saw every observation and kept only its own type
+    assert sum(r.rows_skipped for r in results) == 2 * len(workload) - len(expected)
 
 
 def test_month_boundary_rows_land_in_their_partition(migrated_warehouse, server):
@@ -250,10 +268,15 @@ def test_a_writer_failure_after_the_last_page_is_fetched_fails_the_run_instead_o
     settings = get_settings()
     project = settings.langfuse_projects[0]
     start = datetime(2026, 11, 1, tzinfo=UTC)
-    observations = sum(len(p.items) for p in LangfuseSource(project, settings.ingest).pages(start, END))
     # exactly three pages: one in the writer, two filling the queue, then the end marker
-    source = LangfuseSource(project, dataclasses.replace(settings.ingest, page_limit=-(-observations // 3)))
-    assert sum(1 for _ in source.pages(start, END)) == 3
+    def source_with_limit(limit):
+        return LangfuseSource(project, dataclasses.replace(settings.ingest, page_limit=limit))
+
+    per_type = [sum(len(p) for p in source_with_limit(1000).pages(start, END, observation_type=t))
+                for t in ("EMBEDDING", "GENERATION")]
+    limit = next(n for n in range(max(per_type), 0, -1) if sum(-(-count // n) for count in per_type) == 3)
+    source = source_with_limit(limit)
+    assert sum(1 for _ in source.llm_call_pages(start, END)) == 3
 
     def fail_late(page_number):
         if page_number == 1:

@@ -216,6 +216,25 @@ def test_a_delay_fault_provokes_a_client_timeout(server, http):
     assert response.status_code == 200
 
 
+def test_type_filtered_pages_combine_with_other_filters_and_see_rows_added_later(server, http, observations):
+    """`type` is served from a per-type index: it must agree with a plain scan."""
+    def pull(**params):
+        return [o["id"] for o in _pull_all(lambda **p: http.get(server.base_url + OBSERVATIONS_PATH, params=p).json(),
+                                           limit=37, fields="core,basic", **params)]
+
+    newest_first = sorted(observations, key=lambda o: (o["startTime"], o["id"]), reverse=True)
+    user = next(o["userId"] for o in observations if o["userId"] and o["type"] == "GENERATION")
+    assert pull(type="GENERATION", userId=user) == [
+        o["id"] for o in newest_first if o["type"] == "GENERATION" and o["userId"] == user]
+    embeddings = pull(type="EMBEDDING")
+    assert embeddings == [o["id"] for o in newest_first if o["type"] == "EMBEDDING"]
+    late = {**next(o for o in observations if o["type"] == "EMBEDDING"), "id": "late-embedding",
+            "startTime": "2020-01-01T00:00:00.000Z"}
+    assert server.add_observations([late]) == 1
+    assert pull(type="EMBEDDING") == [*embeddings, "late-embedding"]
+    assert pull(type="NO-SUCH-TYPE") == []
+
+
 def test_cursor_stays_exact_when_late_rows_arrive_between_pages(server, http, observations):
     url = server.base_url + OBSERVATIONS_PATH
     first = http.get(url, params={"limit": 100, "fields": "core"}).json()

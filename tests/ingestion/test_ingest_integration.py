@@ -116,6 +116,34 @@ def test_a_server_that_ignores_the_type_filter_still_loads_each_call_once(migrat
     assert sum(r.rows_skipped for r in results) == 2 * len(workload) - len(expected)
 
 
+def test_an_observation_served_twice_in_a_page_is_loaded_once(migrated_warehouse, server, workload):
+    """Langfuse's ClickHouse tables deduplicate lazily, so a page can hold the same observation twice;
+    the upsert may touch a row only once per statement."""
+    first = _obs("twice", "2026-11-01T09:00:00Z", usageDetails={"input": 10, "output": 5, "total": 15})
+    again = _obs("twice", "2026-11-01T09:00:00Z", usageDetails={"input": 10, "output": 7, "total": 17})
+    server.add_observations([first, again])
+    results = _ingest_all()
+    rows = [r for r in _rows(migrated_warehouse) if r[0] == "twice"]
+    assert len(rows) == 1 and rows[0][12] in (15, 17)  # total_tokens: one of the two, whole
+    assert len(_rows(migrated_warehouse)) == len(_llm_calls(workload)) + 1
+    assert sum(r.rows_upserted for r in results) == len(_llm_calls(workload)) + 1
+
+
+def test_tags_are_stored_as_sent(migrated_warehouse, server, workload):
+    """The loader encodes text[] itself (loader.TagsArrayDumper): every shape must round-trip."""
+    tagged = {"no-tags": None, "empty-tags": [], "one-tag": ["channel:web"],
+              "many-tags": ["beta", "feature:x", "ünïcode ✓", "", "with,comma {brace} \"quote\""]}
+    server.add_observations([_obs(oid, f"2026-11-01T10:00:0{i}Z", tags=tags)
+                             for i, (oid, tags) in enumerate(tagged.items())])
+    _ingest_all()
+    with psycopg.connect(migrated_warehouse) as conn:
+        stored = dict(conn.execute("select observation_id, tags from raw.llm_calls where observation_id = any(%s)",
+                                   (list(tagged),)).fetchall())
+        dims = conn.execute("select array_ndims(tags) from raw.llm_calls where observation_id = 'one-tag'").fetchone()
+    assert stored == {oid: tags or [] for oid, tags in tagged.items()}
+    assert dims == (1,)
+
+
 def test_month_boundary_rows_land_in_their_partition(migrated_warehouse, server):
     server.add_observations([
         _obs("last-of-october", "2026-10-31T23:59:59.999Z"),

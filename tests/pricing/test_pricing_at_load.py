@@ -58,7 +58,8 @@ def loaded(migrated_warehouse, tmp_path, monkeypatch):
 
 def test_each_call_is_priced_at_its_own_ts_as_it_loads(loaded):
     conn, _, first = loaded
-    assert first.rows_upserted == len(OBSERVATIONS) and first.pages == 3
+    # three pages of generations, then the (empty) embeddings pass
+    assert first.rows_upserted == len(OBSERVATIONS) and first.pages == 4
     rows = costs(conn)
     version = conn.execute("select raw.current_price_version()").fetchone()[0]
     old, new = mtok(1000, "2") + mtok(100, "8"), mtok(1000, "1") + mtok(100, "4")

@@ -30,6 +30,7 @@ from psycopg.pq import Format, TransactionStatus
 
 from ingestion.langfuse_source import FetchStats, LangfuseSource
 from ingestion.mapping import COLUMN_TYPES, COLUMNS
+from ingestion.pricing.at_load import PRICED_COLUMN_TYPES, PRICED_COLUMNS, LoadPrices
 from ingestion.pricing.price_table import ensure_prices
 from ingestion.schema import ensure_partitions
 from ingestion.sql_files import sql
@@ -37,7 +38,10 @@ from ingestion.wire import map_page
 
 log = logging.getLogger(__name__)
 
-_COPY_STAGE = f"copy llm_calls_stage ({', '.join(COLUMNS)}) from stdin (format binary)"
+# A page is written priced (ingestion/pricing/at_load.py): the mapped columns, then the price
+# table's figures. The same rows go to raw.llm_calls directly, or to the staging table for the merge.
+_COPY_COLUMNS = ", ".join((*COLUMNS, *PRICED_COLUMNS))
+_COPY_COLUMN_TYPES = (*COLUMN_TYPES, *PRICED_COLUMN_TYPES)
 
 
 class PreEncodedJsonb(Dumper):
@@ -87,6 +91,7 @@ class WindowResult:
     rows_rejected: int = 0
     rows_skipped: int = 0
     pages: int = 0
+    pages_merged: int = 0  # pages upserted through the staging table; the others were COPYed straight in
     retries: int = 0
     cost_usd: Decimal = Decimal(0)
     duration_s: float = 0.0
@@ -139,18 +144,28 @@ def _one_row_per_key(rows: list[tuple]) -> list[tuple]:
 
 
 class _PageWriter:
-    """Writes mapped pages (COPY, price, merge, rejects, commit) on writer threads, one per
+    """Writes mapped pages (price, COPY, merge, rejects, commit) on writer threads, one per
     connection, so Postgres works on earlier pages while this process decodes the next one. Pages
-    are disjoint slices of the window, so two connections can merge two pages at once: a writer's
+    are disjoint slices of the window, so two connections can write two pages at once: a writer's
     turn is mostly waiting (on Postgres, then on the GIL to issue its next statement), and with one
     writer that wait was the load's critical path. The queue is short: memory stays at a few pages.
-    Each connection belongs to its thread until `close()` or `abort()` returns."""
+    Each connection belongs to its thread until `close()` or `abort()` returns.
 
-    def __init__(self, conns: list[psycopg.Connection], source_key: str, run_id: str, price_version: int | None,
+    A page of calls the table does not hold yet (a first load, a backfill, the new end of a window)
+    is COPYed straight into raw.llm_calls, already priced: half of Postgres's work per call compared
+    with staging it and merging it (measured: the staging COPY, the join and the conflict checks).
+    The first page that meets a call already there (a re-pull of the trailing window, a run after a
+    crash) rolls back to its savepoint and is merged instead (sql/merge_llm_calls.sql), and so is
+    every later page of the load: pages come newest first, so once one overlaps the table the older
+    ones will too."""
+
+    def __init__(self, conns: list[psycopg.Connection], source_key: str, run_id: str, prices: LoadPrices,
                  after_page: Callable[[int], None] | None):
         self.source_key, self.run_id, self.after_page = source_key, run_id, after_page
-        self.price_version = price_version
+        self.prices = prices
         self.rows_changed = 0
+        self.pages_merged = 0
+        self._rows_may_exist = False
         self._queue: queue.Queue = queue.Queue(maxsize=2 * len(conns))
         self._lock = threading.Lock()
         self._pages_written = 0
@@ -217,21 +232,19 @@ class _PageWriter:
         changed = 0
         with conn.transaction():
             if rows:
+                priced = self.prices.price(conn, rows)
                 with conn.cursor() as cur:
                     cur.adapters.register_dumper(None, PreEncodedJsonb)
                     cur.adapters.register_dumper(None, TagsArrayDumper)
-                    with cur.copy(_COPY_STAGE) as copy:
-                        copy.set_types(COLUMN_TYPES)
-                        for row in rows:
-                            copy.write_row(row)
-                    cur.execute(sql("stage_price_periods.sql"), {"price_version": self.price_version})
-                    if cur.rowcount > 0:
-                        # A temp table has no statistics until analyzed: the planner would guess it
-                        # large and hash (or sort) the page's rows to join them to a dozen periods.
-                        # Analyzed, it hashes the periods: ~2.5 us less per call (measured).
-                        cur.execute("analyze llm_price_periods")
-                    cur.execute(sql("merge_llm_calls.sql"))
-                    changed = max(cur.rowcount, 0)
+                    inserted = None if self._rows_may_exist else self._insert_new(conn, cur, priced)
+                    if inserted is None:
+                        _copy_rows(cur, "llm_calls_stage", priced)
+                        cur.execute(sql("merge_llm_calls.sql"))
+                        changed = max(cur.rowcount, 0)
+                        with self._lock:
+                            self.pages_merged += 1
+                    else:
+                        changed = inserted
             for item, reason in rejects:
                 raw = item if isinstance(item, dict) else {"value": item}
                 conn.execute(
@@ -246,6 +259,23 @@ class _PageWriter:
                     },
                 )
         return changed
+
+    def _insert_new(self, conn: psycopg.Connection, cur: psycopg.Cursor, priced: list[tuple]) -> int | None:
+        """COPY the page into raw.llm_calls; None (and nothing written) if a call is already there."""
+        try:
+            with conn.transaction():  # a savepoint: a conflict undoes this page only
+                _copy_rows(cur, "raw.llm_calls", priced)
+        except psycopg.errors.UniqueViolation:
+            self._rows_may_exist = True
+            return None
+        return len(priced)
+
+
+def _copy_rows(cur: psycopg.Cursor, table: str, priced: list[tuple]) -> None:
+    with cur.copy(f"copy {table} ({_COPY_COLUMNS}) from stdin (format binary)") as copy:
+        copy.set_types(_COPY_COLUMN_TYPES)
+        for row in priced:
+            copy.write_row(row)
 
 
 _FULL_GC_EVERY_PAGES = 8
@@ -331,9 +361,8 @@ def load_window(
         conn.execute("set synchronous_commit = off")
         ensure_partitions(conn, start, end)
         conn.execute(sql("create_llm_calls_stage.sql"))
-        # Price periods are cached for one window only: a new price version applies from the next.
-        conn.execute("truncate llm_price_periods")
-        price_version = conn.execute("select raw.current_price_version()").fetchone()[0]
+        # Prices are fixed for one window: a new price version applies from the next.
+        prices = LoadPrices(conn.execute("select raw.current_price_version()").fetchone()[0])
         result.watermark_before = read_watermark(conn, source_key)
         _record_run(conn, result, run_id, started_at, "running")
 
@@ -344,7 +373,7 @@ def load_window(
         try:
             # inside the try: a session that cannot be opened fails the run like any other error
             extra_conns.extend(_extra_writer_connection(conn) for _ in range(settings.writer_connections - 1))
-            writer = _PageWriter([conn, *extra_conns], source_key, run_id, price_version, after_page)
+            writer = _PageWriter([conn, *extra_conns], source_key, run_id, prices, after_page)
             for page in source.llm_call_pages(start, end, stats):
                 mapped = map_page(page, start, end, feature_keys=settings.feature_metadata_keys,
                                   max_metadata_bytes=settings.max_metadata_bytes)
@@ -367,6 +396,7 @@ def load_window(
                     progress(result)
             writer.close()
             result.rows_changed = writer.rows_changed
+            result.pages_merged = writer.pages_merged
         except BaseException as exc:
             if writer is not None:
                 writer.abort()

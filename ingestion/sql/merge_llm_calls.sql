@@ -1,13 +1,10 @@
--- Upsert one staged page into raw.llm_calls, priced. Re-pulls of the trailing window make the
--- same rows arrive again: unchanged rows are left untouched (ingested_at keeps the first load
--- time), changed ones (late usage or cost from Langfuse, a newer price version) are updated in
--- place.
--- Costs: the stage holds what Langfuse reported (reported_cost_usd). computed_cost_usd is the
--- price table at the call's ts, from the load's price periods (stage_price_periods.sql, the same
--- raw.model_price_periods that `llmcosts reprice` uses); the effective cost_usd is what Langfuse
--- reported, else the computed cost; cost_source says which (raw.cost_source).
--- Pricing here, while the row is written anyway, costs a join; pricing after the load would
--- rewrite every row a second time.
+-- Upsert one staged page into raw.llm_calls. Re-pulls of the trailing window make the same rows
+-- arrive again: unchanged rows are left untouched (ingested_at keeps the first load time), changed
+-- ones (late usage or cost from Langfuse, a newer price version) are updated in place.
+-- The stage arrives priced by the loader (ingestion/pricing/at_load.py: computed_cost_usd and
+-- price_version from raw.model_price_periods at the call's ts, the same rule as raw.call_cost that
+-- `llmcosts reprice` applies; the effective cost_usd / cost_source as raw.cost_source decides).
+-- Pages of calls the table does not hold yet skip this statement: the loader COPYs them straight in.
 insert into raw.llm_calls as t (
     observation_id, trace_id, project_id, ts, user_id, session_id, feature, prompt_id, prompt_name,
     prompt_version, model, provider, observation_type, input_tokens, output_tokens, cache_read_tokens,
@@ -17,25 +14,12 @@ insert into raw.llm_calls as t (
 select
     s.observation_id, s.trace_id, s.project_id, s.ts, s.user_id, s.session_id, s.feature, s.prompt_id,
     s.prompt_name, s.prompt_version, s.model, s.provider, s.observation_type, s.input_tokens,
-    s.output_tokens, s.cache_read_tokens, s.cache_write_tokens, s.total_tokens,
-    coalesce(s.reported_cost_usd, priced.computed_cost_usd),
-    raw.cost_source(s.reported_cost_usd, priced.computed_cost_usd),
+    s.output_tokens, s.cache_read_tokens, s.cache_write_tokens, s.total_tokens, s.cost_usd, s.cost_source,
     s.cache_hit, s.latency_ms, s.ttft_ms, s.level, s.environment, s.tags, s.metadata,
-    s.reported_cost_usd, priced.computed_cost_usd, pp.price_version, now()
+    s.reported_cost_usd, s.computed_cost_usd, s.price_version, now()
 -- One row per key (ON CONFLICT cannot touch a row twice in one statement): the loader stages each
 -- key once (loader._one_row_per_key), which spares this statement a sort of every page.
 from llm_calls_stage as s
-left join llm_price_periods as pp
-    on pp.provider = s.provider
-    and pp.model = s.model
-    and s.ts >= pp.period_from
-    and s.ts < pp.period_to
-cross join lateral (
-    select raw.call_cost(
-        s.input_tokens, s.output_tokens, s.cache_read_tokens, s.cache_write_tokens,
-        pp.input_per_mtok, pp.output_per_mtok, pp.cache_read_per_mtok, pp.cache_write_per_mtok
-    ) as computed_cost_usd
-) as priced
 on conflict (observation_id, ts) do update set
     trace_id = excluded.trace_id,
     project_id = excluded.project_id,

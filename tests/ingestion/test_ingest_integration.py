@@ -91,10 +91,15 @@ def test_ingests_every_llm_call_once_and_twice_is_idempotent(migrated_warehouse,
     assert {q.get("type") for q in obs_requests} == {"GENERATION", "EMBEDDING"}
     assert sum(r.rows_skipped for r in results) == 0
 
+    # a first load: every page COPYed straight into the table, none merged
+    assert sum(r.pages_merged for r in results) == 0 and sum(r.rows_changed for r in results) == len(expected)
+
     with psycopg.connect(migrated_warehouse) as conn:
         first_loaded = conn.execute("select max(ingested_at) from raw.llm_calls").fetchone()[0]
-    _ingest_all()
+    again = _ingest_all()
     assert _rows(migrated_warehouse) == rows
+    # the re-pull meets rows already there: merged, and nothing changed
+    assert sum(r.pages_merged for r in again) > 0 and sum(r.rows_changed for r in again) == 0
     with psycopg.connect(migrated_warehouse) as conn:
         # Unchanged rows are not rewritten by the re-pull.
         assert conn.execute("select max(ingested_at) from raw.llm_calls").fetchone()[0] == first_loaded
@@ -160,6 +165,26 @@ def test_month_boundary_rows_land_in_their_partition(migrated_warehouse, server)
             "where i.inhparent = 'raw.llm_calls'::regclass")}
     assert placed == {"last-of-october": "raw.llm_calls_y2026m10", "first-of-november": "raw.llm_calls_y2026m11"}
     assert "llm_calls_y2026m12" in partitions  # created ahead for the next month
+
+
+def test_a_window_that_overlaps_the_table_copies_the_new_pages_and_merges_the_rest(migrated_warehouse, server,
+                                                                                   workload):
+    """Pages come newest first: the calls since the last run are COPYed straight in, and from the
+    first page that meets a stored call on, pages are merged (no duplicate, no error, old rows kept)."""
+    earlier = END - timedelta(hours=30)
+    _ingest_all(now=earlier)
+    with psycopg.connect(migrated_warehouse) as conn:
+        stored = dict(conn.execute("select observation_id, ingested_at from raw.llm_calls").fetchall())
+    results = _ingest_all(now=END)
+    new = _llm_calls(workload, start=earlier, end=END)
+    assert len(new) > 100  # more than a page of new calls, then pages of stored ones
+    assert sum(r.rows_changed for r in results) == len(new)
+    assert sum(r.pages_merged for r in results) > 0
+    assert sum(r.pages - r.pages_merged for r in results) >= 1
+    assert len(_rows(migrated_warehouse)) == len(_llm_calls(workload, end=END)) == len(stored) + len(new)
+    with psycopg.connect(migrated_warehouse) as conn:
+        again = dict(conn.execute("select observation_id, ingested_at from raw.llm_calls").fetchall())
+    assert all(again[oid] == at for oid, at in stored.items())
 
 
 def test_late_rows_are_picked_up_by_the_trailing_window(migrated_warehouse, server, workload):

@@ -86,3 +86,27 @@ def test_a_second_load_of_the_same_window_rewrites_nothing(loaded):
     again = load_window(conn, source, START, END, run_id="price-at-load-2")
     assert again.rows_changed == 0
     assert conn.execute("select observation_id, ingested_at from raw.llm_calls order by 1").fetchall() == before
+
+
+def test_the_loaders_cost_rule_gives_raw_call_cost_for_every_price(migrated_warehouse):
+    """The loader prices in Python (ingestion/pricing/at_load.py) what `llmcosts reprice` prices in
+    SQL (raw.call_cost): every distinct price in the real table, with awkward token counts."""
+    from ingestion.pricing.at_load import call_cost
+
+    with psycopg.connect(migrated_warehouse) as conn:
+        load_prices(conn)
+        prices = conn.execute("select distinct input_per_mtok, output_per_mtok, cache_read_per_mtok, "
+                              "cache_write_per_mtok from raw.model_prices").fetchall()
+        prices += [(None, Decimal(2), None, None), (Decimal("0.15"), None, Decimal("0.01"), None),
+                   (Decimal("0.0000000001"), Decimal("0.00000000005"), None, Decimal("1e-11"))]
+        tokens = [(0, 0, 0, 0), (1000, 100, 0, 0), (1000, 100, 400, 100), (10, 3, 50, 0),
+                  (123_456_789, 987_654, 1_234, 567), (1, 1, 0, 1), (3, 7, 1, 1)]
+        combos = [(*t, *p) for t in tokens for p in prices]
+        columns = list(zip(*combos, strict=True))
+        in_sql = [cost for (cost,) in conn.execute(
+            "select raw.call_cost(a, b, c, d, e, f, g, h) from unnest(%s::bigint[], %s::bigint[], %s::bigint[], "
+            "%s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[], %s::numeric[]) with ordinality "
+            "as u(a, b, c, d, e, f, g, h, n) order by n", [list(c) for c in columns])]
+    in_python = [call_cost(*combo) for combo in combos]
+    assert len(prices) > 50 and any(cost is None for cost in in_python)
+    assert in_python == in_sql and [str(c) for c in in_python] == [str(c) for c in in_sql]

@@ -1,6 +1,6 @@
 """Price calls as they load: the price table's cost at each call's own time, in the loader.
 
-The same rule as `raw.call_cost` and `raw.cost_source` (ingestion/sql/migrations/0004_pricing.sql,
+The same rules as `raw.call_cost` and `raw.cost_source` (ingestion/sql/migrations/0004_pricing.sql,
 0012_cost_source_function.sql), which `llmcosts reprice` applies in SQL; tests hold the two to the
 same figures on every price in the table. It lives here too because a page priced before it is
 written can be COPYed straight into raw.llm_calls: a SQL join to the prices needs the rows in a
@@ -15,17 +15,13 @@ from __future__ import annotations
 import threading
 from bisect import bisect_right
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Context, Decimal
+from decimal import Decimal
 
 import psycopg
 
 from ingestion.sql_files import sql
 
-_PER_MTOK = Decimal(1_000_000)
 _BEFORE_EVERYTHING = datetime.min.replace(tzinfo=UTC)
-_TEN_PLACES = Decimal("1E-10")
-# Wide enough that no token count times price is ever rounded before the final ten places.
-_EXACT = Context(prec=60)
 
 # Row positions (ingestion.mapping.COLUMNS) the pricing reads and writes.
 _TS, _MODEL, _PROVIDER = 3, 10, 11
@@ -43,21 +39,34 @@ def call_cost(input_tokens: int, output_tokens: int, cache_read_tokens: int, cac
     the input price; no input or output price means unpriced (None), never $0."""
     if input_per_mtok is None or output_per_mtok is None:
         return None
-    uncached = max(input_tokens - cache_read_tokens - cache_write_tokens, 0)
-    read_price = cache_read_per_mtok if cache_read_per_mtok is not None else input_per_mtok
-    write_price = cache_write_per_mtok if cache_write_per_mtok is not None else input_per_mtok
-    total = _EXACT.add(
-        _EXACT.add(_EXACT.multiply(uncached, input_per_mtok), _EXACT.multiply(cache_read_tokens, read_price)),
-        _EXACT.add(_EXACT.multiply(cache_write_tokens, write_price), _EXACT.multiply(output_tokens, output_per_mtok)),
-    )
-    return _EXACT.divide(total, _PER_MTOK).quantize(_TEN_PLACES, rounding=ROUND_HALF_UP, context=_EXACT)
+    prices = _ScaledPrices(input_per_mtok, output_per_mtok, cache_read_per_mtok, cache_write_per_mtok)
+    return prices.cost(input_tokens, output_tokens, cache_read_tokens, cache_write_tokens)
 
 
-def cost_source(reported: Decimal | None, computed: Decimal | None) -> str:
-    """raw.cost_source: what Langfuse reported wins, else the price table, else unpriced."""
-    if reported is not None:
-        return "langfuse"
-    return "price_table" if computed is not None else "unpriced"
+class _ScaledPrices:
+    """One period's prices as integers of 10^-scale dollars per million tokens, so a call's cost is
+    integer arithmetic and one rounding: exactly call_cost's result, several times faster (a
+    Decimal operation costs about as much as the rest of a call's pricing)."""
+
+    __slots__ = ("input", "output", "cache_read", "cache_write", "divisor", "half")
+
+    def __init__(self, input_p: Decimal, output_p: Decimal, read_p: Decimal | None, write_p: Decimal | None):
+        read_p = read_p if read_p is not None else input_p
+        write_p = write_p if write_p is not None else input_p
+        prices = (input_p, output_p, read_p, write_p)
+        # tokens * price / 10^6 rounded to 10 places = (tokens * price * 10^scale) / 10^(scale - 4)
+        scale = max(4, *(-p.as_tuple().exponent for p in prices))
+        self.input, self.output, self.cache_read, self.cache_write = (int(p.scaleb(scale)) for p in prices)
+        self.divisor = 10 ** (scale - 4)
+        self.half = self.divisor // 2 if self.divisor > 1 else 1  # divisor 1: no rounding needed
+
+    def cost(self, input_tokens: int, output_tokens: int, cache_read: int, cache_write: int) -> Decimal:
+        total = (max(input_tokens - cache_read - cache_write, 0) * self.input + cache_read * self.cache_read
+                 + cache_write * self.cache_write + output_tokens * self.output)
+        units, remainder = divmod(total, self.divisor)
+        if self.divisor > 1 and 2 * remainder >= self.divisor:
+            units += 1  # half up, as Postgres rounds numeric
+        return Decimal(units).scaleb(-10)
 
 
 class LoadPrices:
@@ -69,6 +78,7 @@ class LoadPrices:
         self._lock = threading.Lock()
 
     def _for_model(self, conn: psycopg.Connection, provider: str, model: str) -> tuple[list[datetime], list[tuple]]:
+        """(period starts, [(period_to, price_version, _ScaledPrices or None)]) in time order."""
         key = (provider, model)
         periods = self._periods.get(key)
         if periods is None:
@@ -76,7 +86,14 @@ class LoadPrices:
                 sql("model_price_periods.sql"),
                 {"price_version": self.price_version, "provider": provider, "model": model},
             ).fetchall()
-            periods = ([row[0] or _BEFORE_EVERYTHING for row in found], found)
+            # In UTC like the rows' timestamps: comparing datetimes of one tzinfo is the cheap case.
+            periods = (
+                [period_from.astimezone(UTC) if period_from else _BEFORE_EVERYTHING for period_from, *_ in found],
+                [(period_to.astimezone(UTC) if period_to else None, version,
+                  _ScaledPrices(input_p, output_p, read_p, write_p)
+                  if input_p is not None and output_p is not None else None)
+                 for _, period_to, version, input_p, output_p, read_p, write_p in found],
+            )
             with self._lock:
                 self._periods[key] = periods
         return periods
@@ -92,14 +109,17 @@ class LoadPrices:
                 starts, periods = self._for_model(conn, provider, model)
                 position = bisect_right(starts, row[_TS]) - 1
                 if position >= 0:
-                    _, period_to, version, input_p, output_p, read_p, write_p = periods[position]
-                    if period_to is None or row[_TS] < period_to:
-                        computed = call_cost(row[_INPUT], row[_OUTPUT], row[_CACHE_READ], row[_CACHE_WRITE],
-                                             input_p, output_p, read_p, write_p)
-                    else:
+                    period_to, version, prices = periods[position]
+                    if period_to is not None and row[_TS] >= period_to:
                         version = None
+                    elif prices is not None:
+                        computed = prices.cost(row[_INPUT], row[_OUTPUT], row[_CACHE_READ], row[_CACHE_WRITE])
             reported = row[_REPORTED]
-            effective = reported if reported is not None else computed
-            priced.append((*row[:_COST], effective, cost_source(reported, computed), *row[_COST + 2:],
-                           computed, version))
+            if reported is not None:
+                effective, source = reported, "langfuse"
+            elif computed is not None:
+                effective, source = computed, "price_table"
+            else:
+                effective, source = None, "unpriced"
+            priced.append((*row[:_COST], effective, source, *row[_COST + 2:], computed, version))
         return priced

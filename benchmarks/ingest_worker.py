@@ -38,8 +38,9 @@ def main() -> None:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     peak_kb = usage.ru_maxrss
     print(json.dumps({
-        "rows": result.rows_upserted, "skipped": result.rows_skipped, "observations": result.rows_upserted
-        + result.rows_skipped + result.rows_rejected, "pages": result.pages, "seconds": seconds,
+        "rows": result.rows_upserted, "skipped": result.rows_skipped,
+        "observations_received": result.rows_upserted + result.rows_skipped + result.rows_rejected,
+        "pages": result.pages, "pages_merged": result.pages_merged, "seconds": seconds,
         "peak_rss_mb": peak_kb / 1024,
         # CPU time of the ingesting process during the load (start-up and imports excluded):
         # steadier than wall time on a shared machine.

@@ -1,8 +1,9 @@
 """Load one window of one Langfuse project into raw.llm_calls.
 
-Page by page: map the observations, COPY the good rows into a temp staging table, upsert them
-priced (`sql/merge_llm_calls.sql`: computed_cost_usd from raw.model_prices, and the effective
-cost_usd / cost_source), record rejects, commit. Memory stays flat whatever the window's size: only
+Page by page: map the observations (ingestion/wire.py), price them (ingestion/pricing/at_load.py:
+computed_cost_usd from raw.model_prices, the effective cost_usd / cost_source), COPY them straight
+into raw.llm_calls or, when the page meets calls already stored, into a temp staging table to upsert
+(`sql/merge_llm_calls.sql`), record rejects, commit. Memory stays flat whatever the window's size: only
 a few pages are ever held. The watermark moves in the same transaction as the run's final
 bookkeeping, after every page is committed, so a crash never advances it.
 """
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from operator import itemgetter
 
 import orjson
 import psycopg
@@ -137,9 +139,14 @@ def _record_run(conn, result: WindowResult, run_id: str, started_at: datetime, s
     )
 
 
+_ROW_TS, _ROW_COST = itemgetter(3), itemgetter(18)  # mapping.COLUMNS: ts, cost_usd (what Langfuse reported)
+
+
 def _one_row_per_key(rows: list[tuple]) -> list[tuple]:
     """The last row of each (observation_id, ts) in a page. Langfuse can serve an observation twice
     (its ClickHouse tables deduplicate lazily), and the merge's upsert may touch a row only once."""
+    if len({row[0] for row in rows}) == len(rows):
+        return rows  # the usual page: no id twice (a set of the ids is cheaper than one of key pairs)
     return list({(row[0], row[3]): row for row in rows}.values())
 
 
@@ -379,13 +386,11 @@ def load_window(
                                   max_metadata_bytes=settings.max_metadata_bytes)
                 rows, rejects = _one_row_per_key(mapped.rows), mapped.rejects
                 result.rows_skipped += mapped.skipped
-                for row in rows:
-                    ts = row[3]
-                    if result.newest_call_at is None or ts > result.newest_call_at:
-                        result.newest_call_at = ts
-                        result.project_id = row[2]
-                    if row[18] is not None:
-                        result.cost_usd += row[18]
+                if rows:
+                    newest = max(rows, key=_ROW_TS)
+                    if result.newest_call_at is None or newest[3] > result.newest_call_at:
+                        result.newest_call_at, result.project_id = newest[3], newest[2]
+                    result.cost_usd += sum(filter(None, map(_ROW_COST, rows)), Decimal(0))
                 writer.put(rows, rejects)
                 collect_garbage()
                 result.rows_upserted += len(rows)

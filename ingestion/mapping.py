@@ -60,7 +60,7 @@ COLUMNS = (
     "tags",
     "metadata",
     # what Langfuse reported; computed_cost_usd and the effective cost_usd / cost_source are set
-    # in SQL from the price table as the page is merged (ingestion/sql/merge_llm_calls.sql)
+    # from the price table before the page is written (ingestion/pricing/at_load.py)
     "reported_cost_usd",
 )
 
@@ -186,12 +186,15 @@ def _cost_value(observation: dict[str, Any]) -> Any:
 def _cost(value: Any) -> Decimal | None:
     if value is None:
         return None
-    if isinstance(value, bool):
+    if value.__class__ is Decimal:  # decoded as such (ingestion.wire)
+        cost = value
+    elif isinstance(value, bool):
         raise ValueError("cost is not numeric")
-    try:
-        cost = Decimal(str(value))
-    except InvalidOperation:
-        raise ValueError(f"cost is not numeric: {str(value)[:40]!r}") from None
+    else:
+        try:
+            cost = Decimal(str(value))
+        except InvalidOperation:
+            raise ValueError(f"cost is not numeric: {str(value)[:40]!r}") from None
     if not cost.is_finite():
         raise ValueError("cost is not finite")
     if cost < 0:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -29,7 +30,7 @@ _Number = int | float
 
 
 class _CostDetails(msgspec.Struct):
-    total: _Number | None = None
+    total: Decimal | None = None
 
 
 class WireObservation(msgspec.Struct):
@@ -45,7 +46,9 @@ class WireObservation(msgspec.Struct):
     metadata: dict[str, Any] | None = None
     tags: list[str] | None = None
     usageDetails: dict[str, _Number] | None = None  # noqa: N815
-    totalCost: _Number | None = None  # noqa: N815
+    # Straight from the JSON text: what Decimal(str(float)) gives for any number a float holds
+    # exactly, without the float (the column keeps ten places either way).
+    totalCost: Decimal | None = None  # noqa: N815
     costDetails: _CostDetails | None = None  # noqa: N815
     model: str | None = None
     providedModelName: str | None = None  # noqa: N815

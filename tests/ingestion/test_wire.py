@@ -87,6 +87,12 @@ GOOD = {
 ODDITIES = [
     # well-typed JSON the typed path still maps: must equal the reference exactly
     {"totalCost": 1},
+    {"totalCost": 0.00001},
+    {"totalCost": 2.5e-7},
+    {"totalCost": 12.0},
+    {"totalCost": "0.3"},
+    {"totalCost": True},
+    {"totalCost": "NaN"},
     {"totalCost": None, "costDetails": {"input": 0.5, "total": 0.75}},
     {"totalCost": None, "costDetails": None},
     {"usageDetails": {"input": 10.0, "output": 2.7, "total": 13}},

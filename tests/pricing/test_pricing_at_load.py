@@ -1,4 +1,4 @@
-"""The loader prices each page as it merges it: the same costs `llmcosts reprice` computes, price
+"""The loader prices each page as it writes it: the same costs `llmcosts reprice` computes, price
 changes inside the window honoured, Langfuse's reported cost winning, unknown models unpriced.
 Real SDK over HTTP to the local Langfuse server, real Postgres, real genai-prices data."""
 

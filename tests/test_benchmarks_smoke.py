@@ -18,6 +18,10 @@ def test_bench_harness_runs_every_section(tmp_path, monkeypatch, pg_admin_url):
     ingest, build, cards, alerts, storage = (results[k] for k in ("ingest", "build", "cards", "alerts", "storage"))
     assert ingest["observations"] == 1500 and ingest["observations_per_s"] > 0 and ingest["peak_rss_mb"] > 0
     assert ingest["ratio_to_copy"] > 0
+    # a first load COPYs every page straight in; the re-pull of the same window merges every page
+    assert ingest["runs"][0]["pages_merged"] == 0
+    repull = ingest["repull"]
+    assert repull["pages_merged"] > 0 and repull["ratio_to_copy"] > 0
     cpu = ingest["cpu_per_observation"]  # None only when Postgres is not a process on this machine
     if cpu is not None:
         # the server's share can round to 0 at this size (CPU times tick every 10 ms)

@@ -17,6 +17,20 @@ from ingestion.schema import migrate
 from llmcosts_core.settings import IngestSettings, LangfuseProject, Secret
 
 
+def _peak_rss_kb() -> int:
+    """This process's peak resident memory. Linux's VmHWM, not getrusage's ru_maxrss: the latter
+    carries over the parent's resident size from before exec (Python spawns with vfork), so a
+    harness holding a few hundred MB would be measured here."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--base-url", required=True)
@@ -35,8 +49,7 @@ def main() -> None:
                              run_id="bench")
         seconds = time.perf_counter() - clock
         cpu_after = resource.getrusage(resource.RUSAGE_SELF)
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    peak_kb = usage.ru_maxrss
+    peak_kb = _peak_rss_kb()
     print(json.dumps({
         "rows": result.rows_upserted, "skipped": result.rows_skipped,
         "observations_received": result.rows_upserted + result.rows_skipped + result.rows_rejected,

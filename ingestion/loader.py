@@ -31,7 +31,7 @@ from psycopg.conninfo import make_conninfo
 from psycopg.pq import Format, TransactionStatus
 
 from ingestion.langfuse_source import FetchStats, LangfuseSource
-from ingestion.mapping import COLUMN_TYPES, COLUMNS
+from ingestion.mapping import COLUMN_INDEX, COLUMN_TYPES, COLUMNS
 from ingestion.pricing.at_load import PRICED_COLUMN_TYPES, PRICED_COLUMNS, LoadPrices
 from ingestion.pricing.price_table import ensure_prices
 from ingestion.schema import ensure_partitions
@@ -65,8 +65,9 @@ _TEXT_OID = postgres.types["text"].oid
 
 class TagsArrayDumper(Dumper):
     """Binary text[] for the tags (a list of str, never NULL elements): psycopg's generic list
-    dumper is written in Python and inspects every list for nesting and element types, about half
-    of the whole row's encoding time. Registered by oid on the COPY cursor only, like the jsonb one."""
+    dumper is written in Python and inspects every list for nesting and element types (measured per
+    row through write_row: 2.7 us with it, 1.4 with this). Registered by oid on the COPY cursor only,
+    like the jsonb one."""
 
     format = Format.BINARY
     oid = postgres.types["text"].array_oid
@@ -139,15 +140,18 @@ def _record_run(conn, result: WindowResult, run_id: str, started_at: datetime, s
     )
 
 
-_ROW_TS, _ROW_COST = itemgetter(3), itemgetter(18)  # mapping.COLUMNS: ts, cost_usd (what Langfuse reported)
+_ID, _TS, _PROJECT = (COLUMN_INDEX[name] for name in ("observation_id", "ts", "project_id"))
+_ROW_ID, _ROW_TS = itemgetter(_ID), itemgetter(_TS)
+_ROW_KEY = itemgetter(_ID, _TS)
+_ROW_REPORTED_COST = itemgetter(COLUMN_INDEX["cost_usd"])  # before pricing: what Langfuse reported
 
 
 def _one_row_per_key(rows: list[tuple]) -> list[tuple]:
     """The last row of each (observation_id, ts) in a page. Langfuse can serve an observation twice
     (its ClickHouse tables deduplicate lazily), and the merge's upsert may touch a row only once."""
-    if len({row[0] for row in rows}) == len(rows):
+    if len(set(map(_ROW_ID, rows))) == len(rows):
         return rows  # the usual page: no id twice (a set of the ids is cheaper than one of key pairs)
-    return list({(row[0], row[3]): row for row in rows}.values())
+    return list({_ROW_KEY(row): row for row in rows}.values())
 
 
 class _PageWriter:
@@ -388,9 +392,9 @@ def load_window(
                 result.rows_skipped += mapped.skipped
                 if rows:
                     newest = max(rows, key=_ROW_TS)
-                    if result.newest_call_at is None or newest[3] > result.newest_call_at:
-                        result.newest_call_at, result.project_id = newest[3], newest[2]
-                    result.cost_usd += sum(filter(None, map(_ROW_COST, rows)), Decimal(0))
+                    if result.newest_call_at is None or newest[_TS] > result.newest_call_at:
+                        result.newest_call_at, result.project_id = newest[_TS], newest[_PROJECT]
+                    result.cost_usd += sum(filter(None, map(_ROW_REPORTED_COST, rows)), Decimal(0))
                 writer.put(rows, rejects)
                 collect_garbage()
                 result.rows_upserted += len(rows)

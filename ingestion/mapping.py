@@ -323,3 +323,5 @@ def build_row(
 
 
 assert len(COLUMN_TYPES) == len(COLUMNS)
+# Where each column sits in a row tuple, for the code that reads rows after the mapping.
+COLUMN_INDEX = {name: position for position, name in enumerate(COLUMNS)}

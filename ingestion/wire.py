@@ -22,7 +22,7 @@ from typing import Any
 import msgspec
 import orjson
 
-from ingestion.mapping import LLM_OBSERVATION_TYPES, Skip, build_row, map_observation
+from ingestion.mapping import COLUMN_INDEX, LLM_OBSERVATION_TYPES, Skip, build_row, map_observation
 
 # JSON numbers stay int or float as sent (not float only), so Decimal(str(cost)) and the tokens
 # are the same values the reference path computes.
@@ -188,7 +188,7 @@ def _map_reference(items: list[Any], wanted: frozenset[str], start: datetime, en
         except ValueError as exc:
             mapped.rejects.append((item, str(exc)))
             continue
-        ts = row[3]
+        ts = row[COLUMN_INDEX["ts"]]
         if not (start <= ts < end):
             # The API must honour the window; a row outside it would land in a partition this run
             # did not prepare and skew the window's totals.

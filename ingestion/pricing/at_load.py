@@ -19,14 +19,17 @@ from decimal import Decimal
 
 import psycopg
 
+from ingestion.mapping import COLUMN_INDEX
 from ingestion.sql_files import sql
 
 _BEFORE_EVERYTHING = datetime.min.replace(tzinfo=UTC)
 
-# Row positions (ingestion.mapping.COLUMNS) the pricing reads and writes.
-_TS, _MODEL, _PROVIDER = 3, 10, 11
-_INPUT, _OUTPUT, _CACHE_READ, _CACHE_WRITE = 13, 14, 15, 16
-_COST, _REPORTED = 18, 27
+# Row positions the pricing reads and writes; cost_usd is followed by cost_source.
+_TS, _MODEL, _PROVIDER = (COLUMN_INDEX[name] for name in ("ts", "model", "provider"))
+_INPUT, _OUTPUT, _CACHE_READ, _CACHE_WRITE = (
+    COLUMN_INDEX[name] for name in ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens"))
+_COST, _REPORTED = COLUMN_INDEX["cost_usd"], COLUMN_INDEX["reported_cost_usd"]
+assert COLUMN_INDEX["cost_source"] == _COST + 1
 
 PRICED_COLUMNS = ("computed_cost_usd", "price_version")
 PRICED_COLUMN_TYPES = ("numeric", "int4")

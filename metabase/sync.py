@@ -200,8 +200,57 @@ def _contains(actual: Any, desired: Any) -> bool:
     return actual == desired
 
 
+# Template-tag keys whose absence means the value below: Metabase 0.57 spells them out, older
+# versions and our payloads may leave them out. Equal either way.
+_TAG_DEFAULTS: dict[str, Any] = {"required": False, "default": None}
+
+
+def _normalized_tag(tag: Any) -> Any:
+    if not isinstance(tag, dict):
+        return tag
+    return {k: v for k, v in sorted(tag.items()) if not (k in _TAG_DEFAULTS and v == _TAG_DEFAULTS[k])}
+
+
+def _normalized_sql(sql: Any) -> Any:
+    # Line endings and trailing blanks are not part of a query's meaning (an editor may change them).
+    if not isinstance(sql, str):
+        return sql
+    return "\n".join(line.rstrip() for line in sql.replace("\r\n", "\n").split("\n")).strip()
+
+
+def normalized_dataset_query(query: Any) -> Any:
+    """A native `dataset_query` in one canonical form, whichever form Metabase answered in.
+
+    Legacy MBQL: `{"type": "native", "native": {"query": sql, "template-tags": {...}}, "database": n}`.
+    MBQL 5 (what `GET /api/card` returns since Metabase 0.57): `{"lib/type": "mbql/query",
+    "database": n, "stages": [{"lib/type": "mbql.stage/native", "native": sql, "template-tags":
+    {...}}]}`. Both become `{"database": n, "sql": sql, "template-tags": {...}}`, with tags' keys
+    sorted and defaults dropped. Anything else (a GUI query, several stages) is returned as it is,
+    so it compares unequal to our native query and gets rewritten."""
+    if not isinstance(query, dict):
+        return query
+    if query.get("lib/type") == "mbql/query":
+        stages = query.get("stages") or []
+        if len(stages) != 1 or not isinstance(stages[0], dict) \
+                or stages[0].get("lib/type") != "mbql.stage/native":
+            return query
+        sql, tags = stages[0].get("native"), stages[0].get("template-tags")
+    elif query.get("type") == "native" and isinstance(query.get("native"), dict):
+        sql, tags = query["native"].get("query"), query["native"].get("template-tags")
+    else:
+        return query
+    return {
+        "database": query.get("database"),
+        "sql": _normalized_sql(sql),
+        "template-tags": {name: _normalized_tag(tag) for name, tag in sorted((tags or {}).items())},
+    }
+
+
 def _card_differences(actual: dict[str, Any], desired: dict[str, Any]) -> list[str]:
-    differing = [k for k, v in desired.items() if k != "visualization_settings" and not _contains(actual.get(k), v)]
+    skip = ("visualization_settings", "dataset_query")
+    differing = [k for k, v in desired.items() if k not in skip and not _contains(actual.get(k), v)]
+    if normalized_dataset_query(actual.get("dataset_query")) != normalized_dataset_query(desired["dataset_query"]):
+        differing.append("dataset_query")
     # Visualization settings are compared exactly: a setting removed from the code must go.
     if (actual.get("visualization_settings") or {}) != desired["visualization_settings"]:
         differing.append("visualization_settings")
@@ -334,6 +383,7 @@ def _sync_cards(client: MetabaseClient, catalog: Catalog, database_id: int, coll
         if existing is None:
             created = client.post("/api/card", desired)
             card_ids[card.key] = int(created["id"])
+            _check_read_back(client, key, int(created["id"]), desired)
             result.created.append(key)
             continue
         card_ids[card.key] = int(existing["id"])
@@ -343,6 +393,7 @@ def _sync_cards(client: MetabaseClient, catalog: Catalog, database_id: int, coll
             if "archived" in differing:
                 changes["archived"] = False
             client.put(f"/api/card/{existing['id']}", changes)
+            _check_read_back(client, key, int(existing["id"]), desired)
             result.updated.append(key)
         else:
             result.unchanged.append(key)
@@ -353,6 +404,20 @@ def _sync_cards(client: MetabaseClient, catalog: Catalog, database_id: int, coll
             client.put(f"/api/card/{existing['id']}", {"archived": True})
             result.archived.append(key)
     return card_ids
+
+
+def _check_read_back(client: MetabaseClient, key: str, card_id: int, desired: dict[str, Any]) -> None:
+    """Read a written card back and compare it as the next sync will: if Metabase keeps something
+    other than what we wrote, every later sync would rewrite the card, so say so now."""
+    stored = client.get(f"/api/card/{card_id}")
+    differing = [name for name in _card_differences(stored, desired) if name != "archived"]
+    if differing:
+        raise MetabaseError(
+            f"Metabase stored {key} (card {card_id}) differently from what the sync wrote "
+            f"({', '.join(differing)}): the next sync would rewrite it again. Compare "
+            f"GET /api/card/{card_id} with metabase/ in the repo; if this Metabase version changed "
+            "the card format, metabase/sync.py normalized_dataset_query needs to learn it."
+        )
 
 
 def _sync_dashboards(client: MetabaseClient, catalog: Catalog, collection_id: int, card_ids: dict[str, int],

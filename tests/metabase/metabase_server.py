@@ -6,6 +6,14 @@ collections, `dashcards` on dashboards) and validates requests the way Metabase 
 missing auth header, missing required keys, a native query whose `{{tags}}` lack template-tag
 definitions, dashcards pointing at unknown cards or parameters, existing dashcard ids from another
 dashboard. Every request is logged, so tests can count writes.
+
+Two answer forms for a card's `dataset_query`, as the two Metabase generations give them:
+`query_form="legacy"` (up to 0.56, and 0.57+ with `?legacy-mbql=true`) answers
+`{"type": "native", "native": {"query": ..., "template-tags": ...}, "database": n}`;
+`query_form="mbql5"` (0.57+) answers `{"lib/type": "mbql/query", "database": n, "stages":
+[{"lib/type": "mbql.stage/native", "native": ..., "template-tags": ...}]}`, converting whatever
+was written, with its tags in another key order and Metabase's defaults filled in. Both forms
+are accepted on writes, as 0.57 accepts both.
 """
 
 from __future__ import annotations
@@ -37,7 +45,10 @@ class FakeMetabase:
     """State and behaviour. `server.url` is the base URL to put in METABASE_URL."""
 
     def __init__(self, *, api_key: str = "mb_test_key", username: str = "admin@example.com",
-                 password: str = "hunter2-hunter2"):
+                 password: str = "hunter2-hunter2", query_form: str = "legacy"):
+        if query_form not in ("legacy", "mbql5"):
+            raise ValueError("query_form is 'legacy' or 'mbql5'")
+        self.query_form = query_form
         self.api_key = api_key
         self.username = username
         self.password = password
@@ -116,7 +127,8 @@ class FakeMetabase:
             self.requests.append((method, path))
             try:
                 if (method, path) == ("GET", "/api/session/properties"):
-                    return 200, {"version": {"tag": "v0.52.4"}, "site-name": "Fake Metabase"}
+                    version = "v0.57.3" if self.query_form == "mbql5" else "v0.52.4"
+                    return 200, {"version": {"tag": version}, "site-name": "Fake Metabase"}
                 if (method, path) == ("POST", "/api/session"):
                     return self._login(self._body(raw))
                 if not self._authenticated(headers):
@@ -175,13 +187,15 @@ class FakeMetabase:
                 if wanted not in ("all", "archived", "mine"):
                     raise BadRequest({"f": "nullable enum of archived, table, all, mine, ..."})
                 archived = wanted == "archived"
-                return 200, [c for c in self.cards.values() if c["archived"] == archived]
+                legacy = self._legacy_requested(query)
+                return 200, [self._answer(c, legacy) for c in self.cards.values() if c["archived"] == archived]
             case "POST", ["card"]:
-                return 200, self._create_card(body)
+                return 200, self._answer(self._create_card(body), self._legacy_requested(query))
             case "GET", ["card", cid]:
-                return 200, self._get(self.cards, cid)
+                return 200, self._answer(self._get(self.cards, cid), self._legacy_requested(query))
             case "PUT", ["card", cid]:
-                return 200, self._update_card(self._get(self.cards, cid), body)
+                card = self._update_card(self._get(self.cards, cid), body)
+                return 200, self._answer(card, self._legacy_requested(query))
             case "POST", ["dashboard"]:
                 return 200, self._create_dashboard(body)
             case "GET", ["dashboard", did]:
@@ -247,7 +261,7 @@ class FakeMetabase:
                 and body["collection_id"] not in self.collections:
             raise BadRequest({"collection_id": "Collection does not exist."})
         if "dataset_query" in body:
-            query = body["dataset_query"]
+            query = body["dataset_query"] = self._as_legacy(body["dataset_query"])
             if not isinstance(query, dict) or query.get("type") != "native":
                 raise BadRequest({"dataset_query": "expected a native query"})
             if query.get("database") not in self.databases:
@@ -266,6 +280,42 @@ class FakeMetabase:
         for parameter in body.get("parameters") or []:
             if not {"id", "type", "target", "slug"} <= set(parameter):
                 raise BadRequest({"parameters": "each parameter needs id, type, target, slug"})
+
+    # -- the two answer forms ------------------------------------------------------------------
+    @staticmethod
+    def _legacy_requested(query: dict[str, list[str]]) -> bool:
+        return (query.get("legacy-mbql") or ["false"])[0] == "true"
+
+    @staticmethod
+    def _as_legacy(query: Any) -> Any:
+        """Cards are stored in the legacy form; an MBQL 5 native query written to us is converted."""
+        if not isinstance(query, dict) or query.get("lib/type") != "mbql/query":
+            return query
+        stages = query.get("stages")
+        if not (isinstance(stages, list) and len(stages) == 1 and isinstance(stages[0], dict)
+                and stages[0].get("lib/type") == "mbql.stage/native"):
+            raise BadRequest({"dataset_query": "expected one native stage"})
+        stage = stages[0]
+        return {"type": "native", "database": query.get("database"),
+                "native": {"query": stage.get("native"), "template-tags": stage.get("template-tags") or {}}}
+
+    def _answer(self, card: dict[str, Any], legacy: bool) -> dict[str, Any]:
+        """A card as this server's Metabase generation returns it."""
+        answer = json.loads(json.dumps(card))
+        if self.query_form == "legacy" or legacy:
+            return answer
+        native = card["dataset_query"]["native"]
+        # 0.57 returns tags with their keys in its own order and every default spelled out.
+        tags = {name: {"type": tag.get("type"), "display-name": tag.get("display-name"), "id": tag.get("id"),
+                       "name": tag.get("name"), "required": tag.get("required", False),
+                       **{k: v for k, v in tag.items() if k not in ("type", "display-name", "id", "name", "required")}}
+                for name, tag in reversed(list(native["template-tags"].items()))}
+        answer["dataset_query"] = {
+            "lib/type": "mbql/query",
+            "database": card["dataset_query"]["database"],
+            "stages": [{"lib/type": "mbql.stage/native", "native": native["query"], "template-tags": tags}],
+        }
+        return answer
 
     def _create_card(self, body: dict[str, Any]) -> dict[str, Any]:
         self._validate_card_fields(body, creating=True)

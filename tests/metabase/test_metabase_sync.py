@@ -82,6 +82,47 @@ def test_first_sync_creates_everything_and_second_sync_writes_nothing(metabase_e
     assert len(second.unchanged) == len(catalog.cards) + len(catalog.dashboards)
 
 
+@pytest.mark.parametrize("query_form", ["legacy", "mbql5"])
+def test_second_sync_writes_nothing_whichever_form_metabase_answers_in(query_form, monkeypatch):
+    # Metabase 0.57+ answers GET /api/card in MBQL 5 whatever form the card was written in; a
+    # naive comparison rewrote every card on every sync (one revision per card per day).
+    server = FakeMetabase(query_form=query_form).start()
+    try:
+        monkeypatch.setenv("METABASE_URL", server.url)
+        monkeypatch.setenv("METABASE_API_KEY", server.api_key)
+        monkeypatch.setenv("DATABASE_URL", TCP_WAREHOUSE)
+        first = sync_metabase()
+        assert len(first.created) == len(default_catalog().cards) + len(default_catalog().dashboards) + 2
+        writes_before = len(server.writes)
+        second = sync_metabase()
+        assert server.writes[writes_before:] == [] and second.writes == 0, server.writes[writes_before:]
+        assert not second.changed
+        # A real edit is still seen through the MBQL 5 answer, and only that card is written.
+        edited = _with_card_sql(default_catalog(), "feature_wow",
+                                default_catalog().cards["feature_wow"].sql + "\n-- edited\n")
+        third = sync_metabase(catalog=edited)
+        assert third.updated == ["card:feature_wow"] and third.writes == 1
+    finally:
+        server.stop()
+
+
+def test_card_that_reads_back_differently_is_an_error_naming_it(metabase_env, monkeypatch):
+    # Verify-after-write: a Metabase that silently alters what we write would make every sync
+    # rewrite the card; the sync says so instead of churning.
+    metabase = metabase_env
+    original = metabase._answer
+
+    def mangling(card, legacy):
+        answer = original(card, legacy)
+        if "feature_wow" in (answer.get("description") or ""):
+            answer["dataset_query"]["native"]["query"] = "select 1"
+        return answer
+
+    monkeypatch.setattr(metabase, "_answer", mangling)
+    with pytest.raises(MetabaseError, match=r"card:feature_wow.*dataset_query"):
+        sync_metabase()
+
+
 def test_edited_query_updates_the_card_in_place(metabase_env):
     metabase = metabase_env
     sync_metabase()
@@ -207,3 +248,24 @@ def test_wrong_url_not_metabase(monkeypatch):
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_both_query_forms_normalize_to_the_same_thing():
+    from metabase.sync import normalized_dataset_query
+
+    tag = {"id": "abc", "name": "feature", "display-name": "Feature", "type": "text"}
+    legacy = {"type": "native", "database": 3,
+              "native": {"query": "select 1\r\nwhere x = {{feature}}  \n", "template-tags": {"feature": tag}}}
+    mbql5 = {"lib/type": "mbql/query", "database": 3, "stages": [{
+        "lib/type": "mbql.stage/native", "native": "select 1\nwhere x = {{feature}}",
+        "template-tags": {"feature": {"type": "text", "required": False, "default": None, **tag}}}]}
+    assert normalized_dataset_query(legacy) == normalized_dataset_query(mbql5)
+    # A real difference survives normalization: another database, SQL, tag type, or a required tag.
+    assert normalized_dataset_query({**mbql5, "database": 4}) != normalized_dataset_query(legacy)
+    changed_sql = {**mbql5, "stages": [{**mbql5["stages"][0], "native": "select 2"}]}
+    assert normalized_dataset_query(changed_sql) != normalized_dataset_query(legacy)
+    required = {**mbql5, "stages": [{**mbql5["stages"][0], "template-tags": {"feature": {**tag, "required": True}}}]}
+    assert normalized_dataset_query(required) != normalized_dataset_query(legacy)
+    # A GUI (MBQL) stage is not mistaken for our native query.
+    gui = {"lib/type": "mbql/query", "database": 3, "stages": [{"lib/type": "mbql.stage/mbql", "source-table": 1}]}
+    assert normalized_dataset_query(gui) != normalized_dataset_query(legacy)

@@ -37,7 +37,24 @@ TAG_TYPES: dict[str, tuple[str, str]] = {
 VISUALIZATIONS = {"table": "table", "line": "line", "bar": "bar", "number": "scalar", "progress": "progress"}
 FORMATS = {"currency", "percent", "integer"}
 _CARD_KEYS = {"card", "name", "visualization", "columns", "layout", "x", "series", "y", "format",
-              "goal", "highlight", "description"}
+              "goal", "highlight", "description", "titles", "y_right", "reference", "y_title", "y_right_title"}
+
+# Column names are snake_case contracts; people read titles. These words are spelled out, the
+# rest is the name with spaces (a card's `titles:` overrides any column).
+_TITLE_WORDS = {"id": "ID", "usd": "", "avg": "average", "prev": "previous", "1d": "1 day",
+                "7d": "7 days", "30d": "30 days", "wow": "week over week", "llm": "LLM", "ts": "time"}
+
+
+def column_title(column: str) -> str:
+    """`share_of_total_30d` -> "Share of total, 30 days"; `cost_usd` -> "Cost"; `user_id` -> "User ID"."""
+    words = [w for w in column.split("_") if w]
+    period = [w for w in words if w in ("1d", "7d", "30d")]
+    text = " ".join(filter(None, (_TITLE_WORDS.get(w, w) for w in words if w not in period and w != "pct")))
+    if period:
+        text = f"{text}, {_TITLE_WORDS[period[-1]]}" if text else _TITLE_WORDS[period[-1]]
+    if "pct" in words:
+        text = f"{text} (%)"
+    return text[:1].upper() + text[1:]
 
 
 class CatalogError(ValueError):
@@ -71,6 +88,15 @@ class Card:
     goal: float | None = None
     highlight: str | None = None
     description: str = ""
+    titles: dict[str, str] = field(default_factory=dict)  # every column's human title
+    y_right: tuple[str, ...] = ()  # metrics on a second (right) axis: counts beside dollars
+    reference: tuple[str, ...] = ()  # drawn as dashed reference lines that never set the scale
+    y_title: str = ""
+    y_right_title: str = ""
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return self.y + self.y_right
 
     @property
     def tags(self) -> list[str]:
@@ -136,6 +162,13 @@ def _card(raw: Any, where: str) -> Card:
         raise CatalogError(f"{where}: list the columns the query returns under `columns`")
     formats = dict(raw.get("format") or {})
     y = tuple(raw.get("y") or ())
+    y_right = tuple(raw.get("y_right") or ())
+    reference = tuple(raw.get("reference") or ())
+    titles = {column: column_title(column) for column in columns}
+    stray_titles = [c for c in (raw.get("titles") or {}) if c not in columns]
+    if stray_titles:
+        raise CatalogError(f"{where}: titles for column(s) {stray_titles} that are not in `columns`")
+    titles.update({c: str(t) for c, t in (raw.get("titles") or {}).items()})
     card = Card(
         key=key,
         name=str(raw.get("name") or key),
@@ -150,8 +183,16 @@ def _card(raw: Any, where: str) -> Card:
         goal=raw.get("goal"),
         highlight=raw.get("highlight"),
         description=str(raw.get("description") or ""),
+        titles=titles,
+        y_right=y_right,
+        reference=reference,
+        y_title=str(raw.get("y_title") or _axis_title(y, formats, titles)),
+        y_right_title=str(raw.get("y_right_title") or _axis_title(y_right, formats, titles)),
     )
-    named = [c for c in (card.x, card.series, card.highlight, *card.y, *formats) if c is not None]
+    if not card.description.strip():
+        raise CatalogError(f"{where}: give the card a `description` (what it shows, for whom)")
+    named = [c for c in (card.x, card.series, card.highlight, *card.y, *y_right, *reference, *formats)
+             if c is not None]
     stray = [c for c in named if c not in columns]
     if stray:
         raise CatalogError(f"{where}: refers to column(s) {stray} that are not in `columns`")
@@ -170,6 +211,16 @@ def _card(raw: Any, where: str) -> Card:
     if unknown_tags:
         raise CatalogError(f"{where}: template tag(s) {unknown_tags} have no type in catalog.TAG_TYPES")
     return card
+
+
+def _axis_title(metrics: tuple[str, ...], formats: dict[str, str], titles: dict[str, str]) -> str:
+    if not metrics:
+        return ""
+    if len(metrics) == 1:
+        return titles[metrics[0]]
+    kinds = {formats.get(m) for m in metrics}
+    return {"currency": "US dollars", "percent": "Share", "integer": "Count"}.get(kinds.pop(), "") \
+        if len(kinds) == 1 else ""
 
 
 def load_dashboard(path: Path) -> Dashboard:
@@ -237,7 +288,8 @@ class Catalog:
 
 def _card_identity(card: Card) -> tuple:
     return (card.name, card.visualization, card.columns, card.x, card.series, card.y,
-            tuple(sorted(card.formats.items())), card.goal, card.highlight, card.description)
+            tuple(sorted(card.formats.items())), card.goal, card.highlight, card.description,
+            tuple(sorted(card.titles.items())), card.y_right, card.reference, card.y_title, card.y_right_title)
 
 
 def load_catalog(directory: Path | None = None) -> Catalog:

@@ -77,15 +77,20 @@ def _parameter_type(tag: str) -> tuple[str, str]:
 
 
 def _column_settings(card: Card) -> dict[str, Any]:
+    """Per column: its human title, and how its numbers read (dollars to the cent, percentages,
+    whole counts), the same rules as the HTML report."""
     settings: dict[str, Any] = {}
-    for column, fmt in card.formats.items():
-        key = json.dumps(["name", column])
+    for column in card.columns:
+        setting: dict[str, Any] = {"column_title": card.titles[column]}
+        fmt = card.formats.get(column)
         if fmt == "currency":
-            settings[key] = {"number_style": "currency", "currency": "USD", "currency_style": "symbol"}
+            setting.update({"number_style": "currency", "currency": "USD", "currency_style": "symbol",
+                            "decimals": 2})
         elif fmt == "percent":
-            settings[key] = {"number_style": "percent"}
+            setting.update({"number_style": "percent", "decimals": 1})
         elif fmt == "integer":
-            settings[key] = {"decimals": 0}
+            setting["decimals"] = 0
+        settings[json.dumps(["name", column])] = setting
     return settings
 
 
@@ -93,7 +98,20 @@ def visualization_settings(card: Card) -> dict[str, Any]:
     settings: dict[str, Any] = {}
     if card.visualization in ("line", "bar"):
         settings["graph.dimensions"] = [card.x] + ([card.series] if card.series else [])
-        settings["graph.metrics"] = list(card.y)
+        settings["graph.metrics"] = list(card.metrics)
+        settings["graph.x_axis.title_text"] = card.titles[card.x]
+        if card.y_title:
+            settings["graph.y_axis.title_text"] = card.y_title
+        if card.y_right:
+            # Counts and dollars never share an axis: the right-hand metrics get their own, and
+            # Metabase must not re-split the axes on its own.
+            settings["graph.y_axis.auto_split"] = False
+            settings["series_settings"] = {
+                **{m: {"axis": "left", "title": card.titles[m]} for m in card.y},
+                **{m: {"axis": "right", "title": card.titles[m], "line.style": "dashed"} for m in card.y_right},
+            }
+        elif not card.series:
+            settings["series_settings"] = {m: {"title": card.titles[m]} for m in card.y}
     elif card.visualization == "number":
         settings["scalar.field"] = card.columns[0]
     elif card.visualization == "progress":
@@ -103,9 +121,7 @@ def visualization_settings(card: Card) -> dict[str, Any]:
             "id": 0, "columns": list(card.columns), "type": "single", "operator": "=", "value": True,
             "color": "#EF8C8C", "highlight_row": True,
         }]
-    column_settings = _column_settings(card)
-    if column_settings:
-        settings["column_settings"] = column_settings
+    settings["column_settings"] = _column_settings(card)
     return settings
 
 

@@ -23,3 +23,10 @@ select {{ column_name }}
 from {{ model }}
 where {{ column_name }} < {{ min_value }} or {{ column_name }} > {{ max_value }}
 {% endtest %}
+
+{#- A one-row model (a settings or window row): fails when it has no row or several. -#}
+{% test exactly_one_row(model) %}
+    select count(*) as row_count
+    from {{ model }}
+    having count(*) <> 1
+{% endtest %}

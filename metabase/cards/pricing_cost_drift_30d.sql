@@ -1,7 +1,8 @@
 -- Where Langfuse's cost and the price table's disagree by more than 1 %, by model over the window
--- (default: the 30 days ending on as_of). The place to look when numbers do not match the bill.
+-- (default: marts.reporting_window, the 30 days ending on the last complete day). The place to look when numbers do not match the bill.
 with anchor as (
-    select max(as_of) as as_of from marts.cost_drift
+    -- the days every chart and tile shows by default: [window_start, window_end), one row
+    select window_start, window_end from marts.reporting_window
 )
 
 select
@@ -15,8 +16,8 @@ select
     sum(d.drift_cost_usd) as drift_cost_usd
 from marts.cost_drift as d
 cross join anchor
-where d.day >= coalesce([[{{date_from}},]] anchor.as_of - 30)
-    and d.day < coalesce([[{{date_to}},]] anchor.as_of)
+where d.day >= coalesce([[{{date_from}},]] anchor.window_start)
+    and d.day < coalesce([[{{date_to}},]] anchor.window_end)
 group by d.provider, d.model
 having sum(d.compared_calls) > 0
 order by abs(sum(d.drift_cost_usd)) desc, d.model

@@ -1,16 +1,16 @@
 -- Daily cost of the ten most expensive prompts in the window; the rest are one line.
 -- A prompt is labelled "feature / prompt_id": the same prompt id can serve two features.
 with anchor as (
-    -- spend_summary: three rows, where the fact would be scanned whole just to find its date
-    select max(as_of) as as_of from marts.spend_summary
+    -- the days every chart and tile shows by default: [window_start, window_end), one row
+    select window_start, window_end from marts.reporting_window
 ),
 
 filtered as (
     select f.day, f.feature || ' / ' || f.prompt_id as prompt, f.cost_usd, f.calls
     from marts.fct_llm_costs_daily_by_prompt as f
     cross join anchor
-    where f.day >= coalesce([[{{date_from}},]] anchor.as_of - 30)
-        and f.day < coalesce([[{{date_to}},]] anchor.as_of)
+    where f.day >= coalesce([[{{date_from}},]] anchor.window_start)
+        and f.day < coalesce([[{{date_to}},]] anchor.window_end)
         [[and f.feature = {{feature}}]]
         [[and f.environment = {{environment}}]]
 ),

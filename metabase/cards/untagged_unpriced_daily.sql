@@ -1,8 +1,8 @@
 -- Spend nobody owns (untagged feature or user) and calls without a price, per day.
 -- Unpriced calls have no cost by definition, so they are counted, not summed.
 with anchor as (
-    -- spend_summary: three rows, where the fact would be scanned whole just to find its date
-    select max(as_of) as as_of from marts.spend_summary
+    -- the days every chart and tile shows by default: [window_start, window_end), one row
+    select window_start, window_end from marts.reporting_window
 )
 
 select
@@ -13,8 +13,8 @@ select
     sum(f.unpriced_calls) as unpriced_calls
 from marts.fct_llm_costs_daily_by_prompt as f
 cross join anchor
-where f.day >= coalesce([[{{date_from}},]] anchor.as_of - 30)
-    and f.day < coalesce([[{{date_to}},]] anchor.as_of)
+where f.day >= coalesce([[{{date_from}},]] anchor.window_start)
+    and f.day < coalesce([[{{date_to}},]] anchor.window_end)
     [[and f.environment = {{environment}}]]
 group by f.day
 order by f.day

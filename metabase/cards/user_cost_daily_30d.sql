@@ -1,8 +1,8 @@
 -- Daily cost of the ten most expensive users in the window; everyone else is one line, so the
 -- chart stays readable with thousands of users.
 with anchor as (
-    -- spend_summary: three rows, where the fact would be scanned whole just to find its date
-    select max(as_of) as as_of from marts.spend_summary
+    -- the days every chart and tile shows by default: [window_start, window_end), one row
+    select window_start, window_end from marts.reporting_window
 ),
 
 -- Without a feature filter: the per-user rollup (a few rows per user and day). With one: the
@@ -11,16 +11,16 @@ filtered as (
     select f.day, f.user_id, f.cost_usd, f.calls
     from marts.fct_llm_costs_daily_by_user as f
     cross join anchor
-    where f.day >= coalesce([[{{date_from}},]] anchor.as_of - 30)
-        and f.day < coalesce([[{{date_to}},]] anchor.as_of)
+    where f.day >= coalesce([[{{date_from}},]] anchor.window_start)
+        and f.day < coalesce([[{{date_to}},]] anchor.window_end)
         [[and {{feature}}::text is null]]
         [[and f.environment = {{environment}}]]
     union all
     select f.day, f.user_id, f.cost_usd, f.calls
     from marts.fct_llm_costs_daily as f
     cross join anchor
-    where f.day >= coalesce([[{{date_from}},]] anchor.as_of - 30)
-        and f.day < coalesce([[{{date_to}},]] anchor.as_of)
+    where f.day >= coalesce([[{{date_from}},]] anchor.window_start)
+        and f.day < coalesce([[{{date_to}},]] anchor.window_end)
         [[and f.environment = {{environment}}]]
         and (false [[or f.feature = {{feature}}]])
 ),

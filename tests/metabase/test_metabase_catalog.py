@@ -44,6 +44,7 @@ sections:
     heading_row: 0
     cards:
       - card: feature_costs_30d
+        description: Cost per feature.
         visualization: {viz}
         columns: [feature, cost_30d, cost_7d, calls_30d, calls_7d, cost_per_call_30d, share_of_total_30d]
         layout: {layout}
@@ -74,6 +75,36 @@ def test_unknown_card_and_stray_column_are_rejected(tmp_path):
         load_dashboard(_write(tmp_path, ok.replace("layout:", "format: {cost_90d: currency}\n        layout:")))
     with pytest.raises(CatalogError, match="not template tags"):
         load_dashboard(_write(tmp_path, ok.replace("filters: [feature]", "filters: [region]")))
+    with pytest.raises(CatalogError, match="give the card a `description`"):
+        load_dashboard(_write(tmp_path, ok.replace("        description: Cost per feature.\n", "")))
+    with pytest.raises(CatalogError, match="titles for column"):
+        load_dashboard(_write(tmp_path, ok.replace("layout:", "titles: {cost_90d: Cost}\n        layout:")))
+
+
+def test_every_card_reads_as_a_person_would_in_metabase():
+    """Human titles for the card and every column, a description, money to the cent, and counts
+    never on a dollar axis: all written by the sync as visualization settings."""
+    import json
+
+    for key, card in load_catalog().cards.items():
+        assert card.name and card.name != key and card.description.strip(), key
+        settings = visualization_settings(card)
+        columns = settings["column_settings"]
+        for column in card.columns:
+            title = columns[json.dumps(["name", column])]["column_title"]
+            assert title and "_" not in title and title[0].isupper(), (key, column, title)
+            if card.formats.get(column) == "currency":
+                assert columns[json.dumps(["name", column])]["decimals"] == 2, (key, column)
+        if card.visualization in ("line", "bar"):
+            assert settings["graph.x_axis.title_text"] and "_" not in settings["graph.x_axis.title_text"], key
+            left = {card.formats.get(m) for m in card.y}
+            assert len(left) == 1, f"{key}: one axis mixes {left}: put the other unit under y_right"
+            assert not (set(card.y) & set(card.reference)), key
+    untagged = load_catalog().cards["untagged_unpriced_daily"]
+    settings = visualization_settings(untagged)
+    assert settings["series_settings"]["unpriced_calls"]["axis"] == "right"
+    assert settings["graph.y_axis.auto_split"] is False
+    assert all(settings["series_settings"][m]["axis"] == "left" for m in untagged.y)
 
 
 def test_payloads_wire_filters_by_template_tag():

@@ -9,7 +9,9 @@ from anywhere: the page must open on a machine with no network.
 from __future__ import annotations
 
 import html
-from datetime import date, datetime, timedelta
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,8 +23,12 @@ from metabase.catalog import Card, Catalog, Dashboard, default_catalog
 
 MAX_TABLE_ROWS = 50
 ROW_HEIGHT_PX = 46  # one Metabase grid row
-PALETTE = ["#509EE3", "#88BF4D", "#A989C5", "#EF8C8C", "#F9D45C", "#F2A86F", "#98D9D9", "#7172AD",
-           "#6C8CAE", "#C7A46E", "#B5B5B5"]
+# Series colours that stay apart from each other (Tableau 10, which is also readable by most
+# colour-blind people), in the order series are drawn. Beyond ten series the dashboards group the
+# rest into one "other" line, so colours never repeat within a chart.
+PALETTE = ["#4E79A7", "#F28E2B", "#59A14F", "#E15759", "#B07AA1", "#76B7B2", "#EDC948", "#9C755F",
+           "#FF9DA7", "#BAB0AC", "#2F4B7C"]
+REFERENCE_COLOR = "#C0392B"
 
 _CSS = """
 :root { color-scheme: light; }
@@ -32,6 +38,7 @@ body { margin: 0; font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Ari
 header { padding: 18px 28px; background: #fff; border-bottom: 1px solid #EEECEC; }
 header h1 { margin: 0; font-size: 22px; }
 header p { margin: 4px 0 0; color: #74838F; font-size: 13px; }
+header p.warning { color: #B35900; }
 nav a { margin-right: 16px; color: #509EE3; text-decoration: none; font-size: 14px; }
 .dashboard { padding: 12px 28px 28px; }
 .dashboard > h2 { font-size: 20px; margin: 18px 0 2px; }
@@ -40,16 +47,18 @@ nav a { margin-right: 16px; color: #509EE3; text-decoration: none; font-size: 14
         grid-auto-rows: ROW_HEIGHT_PXpx; gap: 8px; }
 .heading { display: flex; align-items: end; font-size: 17px; font-weight: 700; padding: 0 4px; }
 .card { background: #fff; border: 1px solid #EEECEC; border-radius: 8px; padding: 10px 12px;
-        overflow: auto; min-width: 0; }
-.card h4 { margin: 0 0 6px; font-size: 13px; color: #4C5773; }
+        overflow-y: auto; overflow-x: auto; min-width: 0; }
+.card h4 { margin: 0 0 2px; font-size: 13px; color: #4C5773; }
+.card p.card-description { margin: 0 0 6px; font-size: 11px; color: #949AAB; }
 .number { font-size: 34px; font-weight: 700; margin-top: 8px; }
 .empty { color: #949AAB; font-size: 13px; }
 .card-error { color: #B22; font-size: 12px; white-space: pre-wrap; }
 table { border-collapse: collapse; width: 100%; font-size: 12px; }
 th { text-align: left; color: #74838F; font-weight: 600; border-bottom: 1px solid #EEECEC;
-     padding: 4px 6px; position: sticky; top: 0; background: #fff; }
-td { padding: 4px 6px; border-bottom: 1px solid #F4F4F4; white-space: nowrap; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+     padding: 4px 5px; position: sticky; top: 0; background: #fff; vertical-align: bottom; }
+th.num { text-align: right; }
+td { padding: 4px 5px; border-bottom: 1px solid #F4F4F4; overflow-wrap: break-word; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.flagged td { background: #FDECEC; }
 .more { color: #949AAB; font-size: 11px; margin-top: 4px; }
 .progress { margin-top: 14px; }
@@ -57,14 +66,27 @@ tr.flagged td { background: #FDECEC; }
 .progress .fill { height: 100%; background: #88BF4D; }
 .progress .fill.over { background: #EF8C8C; }
 .progress .goal { font-size: 12px; color: #74838F; margin-top: 6px; }
+svg { display: block; max-width: 100%; }
 svg text { font-family: inherit; font-size: 10px; fill: #74838F; }
+svg text.axis-title { font-size: 10px; fill: #4C5773; font-weight: 600; }
 .legend { font-size: 11px; color: #4C5773; margin-top: 2px; }
-.legend span { display: inline-block; margin-right: 10px; }
-.legend i { display: inline-block; width: 9px; height: 9px; border-radius: 2px; margin-right: 4px; }
+.legend span { display: inline-block; margin-right: 12px; }
+.legend i { display: inline-block; width: 14px; height: 3px; margin-right: 4px; vertical-align: middle; }
+.legend i.dashed { background: none !important; border-top: 2px dashed; height: 0; }
+.chart-note { font-size: 11px; color: #74838F; margin: 2px 0; }
 """.replace("ROW_HEIGHT_PX", str(ROW_HEIGHT_PX))
 
 
 # -- formatting -----------------------------------------------------------------------------
+
+def format_money(number: float) -> str:
+    """Dollars to the cent, one way everywhere: "$1,234.56", "$0.05", and "< $0.01" for an amount
+    that is not zero but would print as $0.00 (a product owner must not read it as free)."""
+    if number != 0 and abs(number) < 0.005:
+        return "< $0.01" if number > 0 else "> -$0.01"
+    sign = "-" if number < 0 else ""
+    return f"{sign}${abs(number):,.2f}"
+
 
 def format_value(value: Any, fmt: str | None = None) -> str:
     if value is None:
@@ -78,15 +100,52 @@ def format_value(value: Any, fmt: str | None = None) -> str:
     if isinstance(value, int | float | Decimal):
         number = float(value)
         if fmt == "currency":
-            return f"${number:,.2f}" if abs(number) >= 1 or number == 0 else f"${number:,.4f}"
+            return format_money(number)
         if fmt == "percent":
             return f"{number * 100:,.1f}%"
         if fmt == "integer":
             return f"{number:,.0f}"
         if isinstance(value, int):
             return f"{value:,}"
-        return f"{number:,.2f}" if abs(number) >= 1 else f"{number:,.4f}"
+        return f"{number:,.2f}" if abs(number) >= 1 or number == 0 else f"{number:,.4f}"
     return str(value)
+
+
+def format_tick(value: float, fmt: str | None, step: float) -> str:
+    """An axis label: as few digits as the tick step needs ($0, $5, $10 or 0.5, 1.0, 1.5)."""
+    decimals = max(0, -math.floor(math.log10(step))) if step > 0 else 0
+    if fmt == "currency":
+        decimals = 0 if step >= 1 else 2  # whole dollars, or cents: never "$0.2"
+        return f"{'-' if value < 0 else ''}${abs(value):,.{decimals}f}"
+    if fmt == "percent":
+        return f"{value * 100:,.{max(0, decimals - 2)}f}%"
+    return f"{value:,.{decimals}f}"
+
+
+def nice_ticks(low: float, high: float, count: int = 5, whole: bool = False) -> list[float]:
+    """Round tick values covering [low, high]: steps of 1, 2 or 5 times a power of ten, from a
+    multiple of the step, so an axis reads 0, 50, 100, 150 rather than 0, 37.4, 74.8. `whole`:
+    counts, whose step is never below 1."""
+    if high <= low:
+        high = low + 1.0
+    raw_step = (high - low) / max(count - 1, 1)
+    if whole:
+        raw_step = max(raw_step, 1.0)
+    magnitude = 10 ** math.floor(math.log10(raw_step))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw_step)
+    start = math.floor(low / step) * step
+    ticks = []
+    value = start
+    while value < high + step * 1e-9:
+        ticks.append(round(value, 10))
+        value += step
+    if ticks[-1] < high:
+        ticks.append(round(ticks[-1] + step, 10))
+    return ticks
+
+
+def _short_day(value: Any) -> str:
+    return f"{value:%b} {value.day}" if isinstance(value, date) else format_value(value)
 
 
 def _esc(value: Any) -> str:
@@ -102,7 +161,9 @@ def _is_number(value: Any) -> bool:
 def _table(result: CardResult) -> str:
     card = result.card
     flag_index = card.columns.index(card.highlight) if card.highlight else None
-    head = "".join(f"<th>{_esc(c)}</th>" for c in result.columns)
+    numeric = [any(_is_number(row[i]) for row in result.rows) for i in range(len(result.columns))]
+    head = "".join(f'<th class="{"num" if numeric[i] else ""}" title="{_esc(c)}">{_esc(card.titles.get(c, c))}</th>'
+                   for i, c in enumerate(result.columns))
     body = []
     for row in result.rows[:MAX_TABLE_ROWS]:
         cells = "".join(
@@ -136,82 +197,177 @@ def _progress(result: CardResult) -> str:
     )
 
 
-def _series(result: CardResult) -> tuple[list[Any], dict[str, dict[Any, float]]]:
-    """Pivot rows into x values and one line per (series value or metric)."""
+@dataclass
+class _Line:
+    name: str
+    metric: str
+    points: dict[Any, float | None]
+    axis: str = "left"  # "left", "right" or "reference"
+
+
+def _series(result: CardResult) -> tuple[list[Any], list[_Line]]:
+    """Pivot rows into x values and one line per (series value, metric). A missing or NULL value
+    stays missing (a gap), never a zero: a projection that has not started is not $0."""
     card = result.card
     x_index = result.columns.index(card.x)
     s_index = result.columns.index(card.series) if card.series else None
     xs: list[Any] = []
-    lines: dict[str, dict[Any, float]] = {}
+    lines: dict[tuple[str, str], _Line] = {}
+    metrics = [(m, "left") for m in card.y] + [(m, "right") for m in card.y_right] \
+        + [(m, "reference") for m in card.reference]
     for row in result.rows:
         x = row[x_index]
         if x not in xs:
             xs.append(x)
-        for metric in card.y:
-            name = str(row[s_index]) if s_index is not None else metric
-            if s_index is not None and len(card.y) > 1:
-                name = f"{name} · {metric}"
+        for metric, axis in metrics:
+            title = card.titles.get(metric, metric)
+            if s_index is None:
+                name = title
+            else:
+                several = len(card.y) + len(card.y_right) > 1 or axis == "reference"
+                name = f"{row[s_index]} · {title}" if several else str(row[s_index])
+            line = lines.setdefault((name, metric), _Line(name, metric, {}, axis))
             value = row[result.columns.index(metric)]
-            lines.setdefault(name, {})[x] = float(value) if value is not None else 0.0
-    return xs, lines
+            line.points[x] = float(value) if value is not None else None
+    return xs, list(lines.values())
 
 
-def _chart(result: CardResult) -> str:
+def _polyline_segments(coords: list[tuple[float, float] | None]) -> list[list[tuple[float, float]]]:
+    segments: list[list[tuple[float, float]]] = [[]]
+    for point in coords:
+        if point is None:
+            if segments[-1]:
+                segments.append([])
+        else:
+            segments[-1].append(point)
+    return [segment for segment in segments if segment]
+
+
+def _chart(result: CardResult, last_complete_day: date | None = None) -> str:
     card = result.card
     xs, lines = _series(result)
-    # Size the drawing like the card it sits in (about 58 px per grid column on a laptop screen),
-    # so text stays at its natural size instead of being scaled with the card.
-    height = card.layout.size_y * (ROW_HEIGHT_PX + 8) - 8 - 70
-    width = card.layout.size_x * 58
-    left, right, top, bottom = 56, 10, 8, 22
+    # Size the drawing like the card it sits in (about 48 px per grid column at 1400 px), so
+    # text stays near its natural size when the drawing is fitted to the card's width.
+    height = card.layout.size_y * (ROW_HEIGHT_PX + 8) - 8 - 130  # title, description, legend
+    width = card.layout.size_x * 48
+    has_right = any(line.axis == "right" for line in lines)
+    left, right, top, bottom = 64, (64 if has_right else 14), 16, 24
     plot_w, plot_h = width - left - right, max(40, height - top - bottom)
-    values = [v for line in lines.values() for v in line.values()]
-    y_max = max(values + [0.0]) or 1.0
-    y_min = min(values + [0.0])
-    span = (y_max - y_min) or 1.0
-    fmt = card.formats.get(card.y[0])
+    notes: list[str] = []
 
-    def y_pos(value: float) -> float:
-        return top + plot_h - (value - y_min) / span * plot_h
+    def axis_range(values: list[float], fmt: str | None) -> list[float]:
+        low, high = min(values + [0.0]), max(values + [0.0])
+        whole = fmt == "integer" or (fmt is None and all(float(v).is_integer() for v in values))
+        return nice_ticks(low, high if high > low else low + 1.0, whole=whole)
 
-    parts = [f'<svg viewBox="0 0 {width} {plot_h + top + bottom}" width="100%" role="img" '
-             f'aria-label="{_esc(card.name)}" data-series="{len(lines)}">']
-    for i in range(5):  # horizontal grid lines with labels
-        value = y_min + span * i / 4
-        y = y_pos(value)
-        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#EEECEC"/>')
-        parts.append(f'<text x="{left - 4}" y="{y + 3:.1f}" text-anchor="end">{_esc(format_value(value, fmt))}</text>')
+    left_values = [v for line in lines if line.axis == "left" for v in line.points.values() if v is not None]
+    right_values = [v for line in lines if line.axis == "right" for v in line.points.values() if v is not None]
+    # A reference (a budget limit) is drawn where it falls inside the data's range, or just above
+    # it; one far above would squash the data into a flat line at the bottom, so it is named
+    # in a note instead.
+    data_max = max(left_values + [0.0])
+    fmt_left = card.formats.get(card.y[0]) if card.y else None
+    for line in lines:
+        if line.axis != "reference":
+            continue
+        levels = [v for v in line.points.values() if v is not None]
+        if not levels:
+            continue
+        level = max(levels)
+        if data_max > 0 and level > data_max * 1.5:
+            line.axis = "off-chart"
+            notes.append(f"{line.name}: {format_value(level, card.formats.get(line.metric))}, above the chart "
+                         f"(the highest value shown is {data_max / level:.0%} of it)")
+        else:
+            left_values.extend(levels)
+    left_ticks = axis_range(left_values, fmt_left)
+    right_ticks = axis_range(right_values, card.formats.get(card.y_right[0]) if card.y_right else None) \
+        if has_right else []
+
+    def y_pos(value: float, ticks: list[float]) -> float:
+        return top + plot_h - (value - ticks[0]) / ((ticks[-1] - ticks[0]) or 1.0) * plot_h
+
     n = len(xs)
-    step = max(1, n // 6)
-    if card.visualization == "line":
-        def x_pos(i: int) -> float:
-            return left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)
-        for i in range(0, n, step):
-            parts.append(f'<text x="{x_pos(i):.1f}" y="{top + plot_h + 14}" text-anchor="middle">'
-                         f'{_esc(format_value(xs[i]))}</text>')
-        for color, (name, points) in zip(_colors(), lines.items(), strict=False):
-            coords = " ".join(f"{x_pos(i):.1f},{y_pos(points.get(x, 0.0)):.1f}" for i, x in enumerate(xs))
-            parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{coords}">'
-                         f'<title>{_esc(name)}</title></polyline>')
-    else:  # grouped bars
-        names = list(lines)
-        group_w = plot_w / max(n, 1)
-        bar_w = max(1.0, group_w * 0.8 / max(len(names), 1))
+    is_bar = card.visualization == "bar"
+    group_w = plot_w / max(n, 1)
+
+    def x_pos(i: int) -> float:
+        if is_bar:
+            return left + group_w * (i + 0.5)
+        return left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)
+
+    last_x = xs[-1] if xs else None
+    parts = [f'<svg viewBox="0 0 {width} {plot_h + top + bottom}" width="100%" role="img" '
+             f'aria-label="{_esc(card.name)}" data-series="{sum(1 for line in lines if line.axis != "off-chart")}" '
+             f'data-last-x="{_esc(last_x.isoformat() if isinstance(last_x, date) else last_x)}" '
+             f'data-x-kind="{"date" if isinstance(last_x, date) else "category"}">']
+    left_step = left_ticks[1] - left_ticks[0] if len(left_ticks) > 1 else 1.0
+    for value in left_ticks:
+        y = y_pos(value, left_ticks)
+        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#EEECEC"/>')
+        parts.append(f'<text x="{left - 4}" y="{y + 3:.1f}" text-anchor="end">{_esc(format_tick(value, fmt_left, left_step))}</text>')
+    if has_right:
+        fmt_right = card.formats.get(card.y_right[0])
+        right_step = right_ticks[1] - right_ticks[0] if len(right_ticks) > 1 else 1.0
+        for value in right_ticks:
+            y = y_pos(value, right_ticks)
+            parts.append(f'<text x="{left + plot_w + 4}" y="{y + 3:.1f}" text-anchor="start">'
+                         f'{_esc(format_tick(value, fmt_right, right_step))}</text>')
+        parts.append(f'<text class="axis-title" x="{width - 2}" y="10" text-anchor="end">{_esc(card.y_right_title)} →</text>')
+    if card.y_title:
+        parts.append(f'<text class="axis-title" x="2" y="10" text-anchor="start">← {_esc(card.y_title)}</text>')
+    # x labels: about one per 90 px, always including the last (the day a reader checks first).
+    step = max(1, math.ceil(n / max(1, plot_w // 90)))
+    labelled = sorted(set(range(n - 1, -1, -step)))
+    for i in labelled:
+        # The outermost labels hang inwards so that none is clipped by the drawing's edge.
+        anchor = "end" if i == n - 1 and n > 1 and not is_bar else "start" if i == 0 and n > 1 and not is_bar else "middle"
+        parts.append(f'<text x="{x_pos(i):.1f}" y="{top + plot_h + 14}" text-anchor="{anchor}">{_esc(_short_day(xs[i]))}</text>')
+    # A period chart (a budget month) runs past the last complete day: mark where actuals end.
+    if last_complete_day is not None and isinstance(last_x, date) and last_x > last_complete_day and last_complete_day in xs:
+        xm = x_pos(xs.index(last_complete_day))
+        parts.append(f'<line x1="{xm:.1f}" x2="{xm:.1f}" y1="{top}" y2="{top + plot_h}" stroke="#949AAB" '
+                     f'stroke-dasharray="2,3" data-marks="last-complete-day"/>')
+        parts.append(f'<text x="{xm + 3:.1f}" y="{top + plot_h - 6:.1f}" text-anchor="start">'
+                     'last complete day; later days are projected</text>')
+    drawn = [line for line in lines if line.axis != "off-chart"]
+    colors = dict(zip([line.name for line in drawn if line.axis != "reference"], _colors(), strict=False))
+    if is_bar:
+        bars = [line for line in drawn if line.axis != "reference"]
+        bar_w = max(1.0, group_w * 0.8 / max(len(bars), 1))
         for i, x in enumerate(xs):
-            if i % step == 0:
-                parts.append(f'<text x="{left + group_w * (i + 0.5):.1f}" y="{top + plot_h + 14}" '
-                             f'text-anchor="middle">{_esc(format_value(x))}</text>')
-            for j, (color, name) in enumerate(zip(_colors(), names, strict=False)):
-                value = lines[name].get(x, 0.0)
+            for j, line in enumerate(bars):
+                value = line.points.get(x)
+                if value is None:
+                    continue
+                ticks = right_ticks if line.axis == "right" else left_ticks
                 x0 = left + group_w * i + group_w * 0.1 + bar_w * j
-                y0, y1 = y_pos(max(value, 0.0)), y_pos(min(value, 0.0))
+                y0, y1 = y_pos(max(value, 0.0), ticks), y_pos(min(value, 0.0), ticks)
                 parts.append(f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{bar_w:.1f}" height="{max(y1 - y0, 0.5):.1f}" '
-                             f'fill="{color}"><title>{_esc(format_value(x))}: {_esc(format_value(value, fmt))}'
-                             f'</title></rect>')
+                             f'fill="{colors[line.name]}"><title>{_esc(line.name)}, {_esc(format_value(x))}: '
+                             f'{_esc(format_value(value, card.formats.get(line.metric)))}</title></rect>')
+    # Drawn last to first, so the first metric (actual spend, before a projection) lies on top.
+    for line in reversed(drawn):
+        if is_bar and line.axis != "reference":
+            continue
+        ticks = right_ticks if line.axis == "right" else left_ticks
+        coords = [(x_pos(i), y_pos(line.points[x], ticks)) if line.points.get(x) is not None else None
+                  for i, x in enumerate(xs)]
+        color = REFERENCE_COLOR if line.axis == "reference" else colors[line.name]
+        dash = ' stroke-dasharray="6,4"' if line.axis in ("right", "reference") else ""
+        for segment in _polyline_segments(coords):
+            points = " ".join(f"{px:.1f},{py:.1f}" for px, py in segment)
+            parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2"{dash} points="{points}">'
+                         f'<title>{_esc(line.name)}</title></polyline>')
     parts.append("</svg>")
-    legend = "".join(f'<span><i style="background:{color}"></i>{_esc(name)}</span>'
-                     for color, name in zip(_colors(), lines, strict=False))
-    return "".join(parts) + f'<div class="legend">{legend}</div>'
+    legend = "".join(
+        f'<span><i class="{"dashed" if line.axis in ("right", "reference") else ""}" style="background:'
+        f'{REFERENCE_COLOR if line.axis == "reference" else colors[line.name]};border-color:'
+        f'{REFERENCE_COLOR if line.axis == "reference" else colors[line.name]}"></i>{_esc(line.name)}'
+        f'{" (right axis)" if line.axis == "right" else ""}</span>'
+        for line in drawn)
+    note = "".join(f'<p class="chart-note">{_esc(text)}</p>' for text in notes)
+    return note + "".join(parts) + f'<div class="legend">{legend}</div>'
 
 
 def _colors():
@@ -219,7 +375,17 @@ def _colors():
         yield from PALETTE
 
 
-def render_card(card: Card, result: CardResult | None, error: str | None = None) -> str:
+@dataclass(frozen=True)
+class ReportWindow:
+    """The days the dashboards cover, read from marts.reporting_window (the one definition)."""
+
+    window_start: date
+    window_end: date  # exclusive: the as_of day, which may be partial
+    last_complete_day: date
+
+
+def render_card(card: Card, result: CardResult | None, error: str | None = None,
+                window: ReportWindow | None = None) -> str:
     layout = card.layout
     style = (f"grid-column:{layout.col + 1} / span {layout.size_x};"
              f"grid-row:{layout.row + 1} / span {layout.size_y}")
@@ -235,12 +401,18 @@ def render_card(card: Card, result: CardResult | None, error: str | None = None)
     elif card.visualization == "progress":
         body = _progress(result)
     else:
-        body = _chart(result)
+        body = _chart(result, window.last_complete_day if window else None)
+    # Cards whose default window is marts.reporting_window say so: the browser test checks
+    # that their charts end at the last complete day.
+    windowed = ' data-window="reporting"' if "marts.reporting_window" in card.sql else ""
+    description = f'<p class="card-description">{_esc(card.description)}</p>' if card.description else ""
     return (f'<div class="card{" has-error" if error else ""}" style="{style}" data-card="{_esc(card.key)}" '
-            f'data-rows="{rows}"><h4>{_esc(card.name)}</h4>{body}</div>')
+            f'data-rows="{rows}"{windowed}>'
+            f'<h4>{_esc(card.name)}</h4>{description}{body}</div>')
 
 
-def render_dashboard(conn: psycopg.Connection, dashboard: Dashboard, values: dict[str, Any]) -> str:
+def render_dashboard(conn: psycopg.Connection, dashboard: Dashboard, values: dict[str, Any],
+                     window: ReportWindow | None = None) -> str:
     cells = []
     for section in dashboard.sections:
         if section.heading_row is not None:
@@ -248,42 +420,51 @@ def render_dashboard(conn: psycopg.Connection, dashboard: Dashboard, values: dic
                          f'" data-section="{_esc(section.title)}">{_esc(section.title)}</div>')
         for card in section.cards:
             try:
-                cells.append(render_card(card, run_card(conn, card, values)))
+                cells.append(render_card(card, run_card(conn, card, values), window=window))
             except CardQueryError as exc:
                 # One broken card must not blank the whole report: show the error in its place.
-                cells.append(render_card(card, None, str(exc)))
+                cells.append(render_card(card, None, str(exc), window=window))
     return (f'<section class="dashboard" id="{_esc(dashboard.key)}"><h2>{_esc(dashboard.name)}</h2>'
             f'<p class="description">{_esc(dashboard.description)}</p>'
             f'<div class="grid">{"".join(cells)}</div></section>')
 
 
-def _marts_as_of(conn: psycopg.Connection) -> date | None:
+def report_window(conn: psycopg.Connection) -> ReportWindow | None:
     try:
         with conn.transaction(force_rollback=True):
-            row = conn.execute("select max(as_of) from marts.spend_summary").fetchone()
+            row = conn.execute(
+                "select window_start, window_end, last_complete_day from marts.reporting_window").fetchone()
     except psycopg.Error:
         return None
-    return row[0] if row else None
+    return ReportWindow(*row) if row else None
 
 
 def render_html(conn: psycopg.Connection, as_of: date | None = None, catalog: Catalog | None = None) -> str:
     catalog = catalog or default_catalog()
-    # With an explicit as_of the time series show the 30 days ending on it (the same half-open
-    # window the cards use by default, anchored on the marts' own as_of).
+    # No date filter is passed: every card uses its default window, marts.reporting_window, the
+    # same days the headline tiles add up (one definition, in dbt). The report shows the marts as
+    # built; an `as_of` other than theirs is said in the header, not silently re-windowed.
     values: dict[str, Any] = {}
-    if as_of is not None:
-        values = {"date_from": as_of - timedelta(days=29), "date_to": as_of + timedelta(days=1)}
-    marts_as_of = _marts_as_of(conn)
-    shown_as_of = as_of or marts_as_of
+    window = report_window(conn)
     nav = "".join(f'<a href="#{_esc(d.key)}">{_esc(d.name)}</a>' for d in catalog.dashboards)
-    dashboards = "".join(render_dashboard(conn, d, values) for d in catalog.dashboards)
+    dashboards = "".join(render_dashboard(conn, d, values, window) for d in catalog.dashboards)
     generated = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    subtitle = f"Data as of {format_value(shown_as_of)} · generated {generated}"
+    if window is not None:
+        subtitle = (f"Data through {window.last_complete_day.isoformat()}, the last complete day (UTC) · "
+                    f"30 days from {window.window_start.isoformat()} · generated {generated}")
+    else:
+        subtitle = f"The marts are not built yet (run `llmcosts build`) · generated {generated}"
+    warning = ""
+    if as_of is not None and window is not None and as_of != window.window_end:
+        warning = (f'<p class="warning">Asked for as of {as_of.isoformat()}, but the marts were built as of '
+                   f'{window.window_end.isoformat()}: run `llmcosts build --as-of {as_of.isoformat()}` first.</p>')
+    last_day = window.last_complete_day.isoformat() if window else ""
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         f"<title>LLM costs report</title><style>{_CSS}</style></head><body>"
-        f"<header><h1>LLM costs</h1><p>{_esc(subtitle)}</p><nav>{nav}</nav></header>"
+        f'<header data-last-complete-day="{_esc(last_day)}"><h1>LLM costs</h1><p>{_esc(subtitle)}</p>{warning}'
+        f"<nav>{nav}</nav></header>"
         f"{dashboards}</body></html>\n"
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -37,12 +38,72 @@ def _run_chromium(browser: str, profile: Path, *args: str) -> subprocess.Complet
 
 
 def load_in_browser(browser: str, page: Path, tmp_path: Path) -> tuple[str, list[str]]:
-    """The DOM after the page ran, and every console message the page produced."""
+    """The DOM after the page ran (laid out 1400 px wide), and every console message it produced."""
     result = _run_chromium(browser, tmp_path / "profile-dom", "--enable-logging=stderr", "--v=0",
-                           "--dump-dom", page.as_uri())
+                           "--window-size=1400,5000", "--dump-dom", page.as_uri())
     assert result.returncode == 0, result.stderr[-2000:]
     console = [line for line in result.stderr.splitlines() if _CONSOLE.search(line)]
     return result.stdout, console
+
+
+# Measured in the browser, after layout at 1400 px: the report itself has no script (it must open
+# anywhere, offline), so the test appends this one to a copy of the page.
+_LAYOUT_PROBE = """
+<script>
+(() => {
+  const lastDay = document.querySelector('header').dataset.lastCompleteDay;
+  const cards = [...document.querySelectorAll('.card')];
+  const result = {
+    last_complete_day: lastDay,
+    overflowing: cards.filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.dataset.card),
+    clipped_svgs: [...document.querySelectorAll('.card svg')].filter(svg => {
+      const card = svg.closest('.card').getBoundingClientRect(), box = svg.getBoundingClientRect();
+      return box.right > card.right + 1 || box.left < card.left - 1;
+    }).map(svg => svg.closest('.card').dataset.card),
+    errors: [...document.querySelectorAll('.card-error, .has-error')].map(e => e.closest('.card').dataset.card),
+    windowed_last_x: Object.fromEntries([...document.querySelectorAll('.card[data-window="reporting"] svg')]
+      .map(svg => [svg.closest('.card').dataset.card, svg.dataset.lastX])),
+    period_charts: Object.fromEntries([...document.querySelectorAll('.card:not([data-window]) svg[data-x-kind="date"]')]
+      .map(svg => [svg.closest('.card').dataset.card,
+                   {last_x: svg.dataset.lastX, marked: !!svg.querySelector('[data-marks="last-complete-day"]')}])),
+  };
+  const out = document.createElement('pre');
+  out.id = 'layout-probe';
+  out.textContent = JSON.stringify(result);
+  document.body.appendChild(out);
+})();
+</script>
+"""
+
+
+def probe_layout(browser: str, page: Path, tmp_path: Path) -> tuple[dict, list[str]]:
+    probed = tmp_path / "probed.html"
+    probed.write_text(page.read_text().replace("</body>", _LAYOUT_PROBE + "</body>"))
+    dom, console = load_in_browser(browser, probed, tmp_path)
+    match = re.search(r'<pre id="layout-probe">(.*?)</pre>', dom, re.DOTALL)
+    assert match, "the layout probe did not run"
+    return json.loads(match.group(1).replace("&quot;", '"').replace("&amp;", "&")), console
+
+
+def test_layout_probe_sees_overflow_errors_and_a_wrong_last_day(tmp_path):
+    # Each check below must be able to fail: a page with every defect trips every one.
+    browser = _chromium()
+    page = tmp_path / "bad.html"
+    page.write_text(
+        '<!DOCTYPE html><html><body><header data-last-complete-day="2026-05-19"></header>'
+        '<div class="card" data-card="wide" style="width:200px;overflow:auto"><table><tr><td style="white-space:nowrap">'
+        + "x" * 400 + '</td></tr></table></div>'
+        '<div class="card has-error" data-card="broken"><div class="card-error">boom</div></div>'
+        '<div class="card" data-card="late" data-window="reporting" style="width:300px">'
+        '<svg width="600" data-last-x="2026-05-20" data-x-kind="date"></svg></div>'
+        '<div class="card" data-card="period"><svg data-last-x="2026-05-31" data-x-kind="date"></svg></div>'
+        '</body></html>')
+    probe, _ = probe_layout(browser, page, tmp_path)
+    assert set(probe["overflowing"]) >= {"wide", "late"}
+    assert probe["clipped_svgs"] == ["late"]
+    assert set(probe["errors"]) == {"broken"}
+    assert probe["windowed_last_x"] == {"late": "2026-05-20"} != {"late": probe["last_complete_day"]}
+    assert probe["period_charts"] == {"period": {"last_x": "2026-05-31", "marked": False}}
 
 
 def test_console_errors_are_caught(tmp_path):
@@ -64,6 +125,18 @@ def test_report_renders_three_dashboards_with_data_in_chromium(marts_conn, fixtu
 
     dom, console = load_in_browser(browser, page, tmp_path)
     assert console == [], f"console messages: {console}"
+    probe, probe_console = probe_layout(browser, page, tmp_path)
+    assert probe_console == [], probe_console
+    assert probe["last_complete_day"] == "2026-05-19"  # as_of 2026-05-20 is a partial day
+    assert probe["errors"] == [], f"cards showing an error: {probe['errors']}"
+    assert probe["overflowing"] == [], f"cards cut off at 1400 px: {probe['overflowing']}"
+    assert probe["clipped_svgs"] == [], f"charts wider than their card: {probe['clipped_svgs']}"
+    # Every time series ends at the last complete day, never on the partial as_of day...
+    assert probe["windowed_last_x"] and set(probe["windowed_last_x"].values()) == {"2026-05-19"}, \
+        probe["windowed_last_x"]
+    # ...and a period chart (a budget month, projected to its end) marks where actuals stop.
+    for key, chart in probe["period_charts"].items():
+        assert chart["last_x"] <= "2026-05-19" or chart["marked"], (key, chart)
     for dashboard in ("LLM cost", "Prompts &amp; features", "Alerts &amp; data quality"):
         assert f"<h2>{dashboard}</h2>" in dom
     for section in ("By feature", "By user", "By prompt"):
@@ -75,6 +148,15 @@ def test_report_renders_three_dashboards_with_data_in_chromium(marts_conn, fixtu
     assert "has-error" not in dom
     assert dom.count("<polyline") >= 3 + 3 + 3  # three series per LLM-cost time series at least
     assert "$142.00" in dom  # the 30-day headline from the fixture's spend_summary
+    # Human column titles, money to the cent.
+    assert "<th" in dom and "share_of_total_30d</th>" not in dom and "Share of total, 30 days</th>" in dom
+    assert not re.search(r"\$\d+\.\d{3,}", dom), "an amount printed with more than cents"
+    # Counts on their own axis in the untagged/unpriced chart; the burn-down limit does not set its scale.
+    untagged = re.search(r'data-card="untagged_unpriced_daily".*?</svg>', dom, re.DOTALL).group(0)
+    assert "Calls without a price (right axis)" not in untagged  # the legend is after the svg
+    assert "Calls →" in untagged
+    burndown = re.search(r'data-card="budget_burndown_global".*?class="legend"', dom, re.DOTALL).group(0)
+    assert 'stroke-dasharray="6,4"' in burndown and "organisation · Limit" in burndown  # in range: drawn dashed
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     screenshot = ARTIFACTS / "metabase_report.png"
@@ -95,3 +177,48 @@ def test_a_failing_card_shows_its_error_in_place(marts_conn):
     assert page.count("has-error") == 1 and "no_such_column" in page
     # The cards around it still render with their data.
     assert re.search(r'data-card="feature_cost_daily_30d" data-rows="[1-9]', page)
+
+
+def _chart_result(rows, **card_fields):
+    from metabase.card_queries import CardResult
+    from metabase.catalog import Card, Layout
+
+    card = Card(key="k", name="Chart", sql="", visualization="line", layout=Layout(0, 0, 12, 7),
+                description="d", **card_fields)
+    return CardResult(card=card, columns=card.columns, rows=rows)
+
+
+def test_a_far_away_limit_is_a_note_not_the_scale_and_gaps_stay_gaps():
+    from datetime import date
+
+    from metabase.report import _chart
+
+    days = [date(2026, 5, d) for d in range(1, 11)]
+    fields = dict(columns=("day", "spent", "projected", "limit_usd"), x="day", y=("spent", "projected"),
+                  reference=("limit_usd",), formats={"spent": "currency", "projected": "currency",
+                                                     "limit_usd": "currency"},
+                  titles={"day": "Day", "spent": "Spent", "projected": "Projected", "limit_usd": "Limit"},
+                  y_title="US dollars")
+    rows = [(d, 30.0 * i if i < 6 else None, 30.0 * i, 3000) for i, d in enumerate(days, 1)]
+    svg = _chart(_chart_result(rows, **fields), last_complete_day=date(2026, 5, 5))
+    assert "Limit: $3,000.00, above the chart" in svg
+    assert "<title>Limit</title>" not in svg  # not drawn, so $300 of spend is not a flat line at the bottom
+    ticks = re.findall(r'text-anchor="end">\$([\d,]+)</text>', svg)
+    assert ticks == ["0", "100", "200", "300"], ticks  # round ticks from zero, no $3,000 axis
+    # Spent stops on day 5: one segment of 5 points, not a drop to $0 afterwards.
+    spent = re.search(r'points="([^"]+)"><title>Spent</title>', svg).group(1)
+    assert len(spent.split()) == 5
+    assert 'data-marks="last-complete-day"' in svg and 'data-last-x="2026-05-10"' in svg
+
+    near = [(d, 30.0 * i, 30.0 * i, 400) for i, d in enumerate(days, 1)]
+    svg = _chart(_chart_result(near, **fields))
+    assert "<title>Limit</title>" in svg and "above the chart" not in svg
+
+
+def test_money_reads_one_way():
+    from metabase.report import format_value, nice_ticks
+
+    assert [format_value(v, "currency") for v in (1234.5, 0.05, 0.004, 0, -0.001, 16.62)] == [
+        "$1,234.50", "$0.05", "< $0.01", "$0.00", "> -$0.01", "$16.62"]
+    assert nice_ticks(0, 3.47) == [0, 1, 2, 3, 4]
+    assert nice_ticks(0, 4756.6) == [0, 2000, 4000, 6000]

@@ -323,13 +323,18 @@ def _chart(result: CardResult, last_complete_day: date | None = None) -> str:
         # The outermost labels hang inwards so that none is clipped by the drawing's edge.
         anchor = "end" if i == n - 1 and n > 1 and not is_bar else "start" if i == 0 and n > 1 and not is_bar else "middle"
         parts.append(f'<text x="{x_pos(i):.1f}" y="{top + plot_h + 14}" text-anchor="{anchor}">{_esc(_short_day(xs[i]))}</text>')
-    # A period chart (a budget month) runs past the last complete day: mark where actuals end.
-    if last_complete_day is not None and isinstance(last_x, date) and last_x > last_complete_day and last_complete_day in xs:
-        xm = x_pos(xs.index(last_complete_day))
+    # A chart that runs past the last complete day (a budget month projected to its end, today's
+    # checks) marks where complete days end, and says what the later days are.
+    if last_complete_day is not None and isinstance(last_x, date) and last_x > last_complete_day:
+        complete = [i for i, x in enumerate(xs) if isinstance(x, date) and x <= last_complete_day]
+        if is_bar:
+            xm = left + group_w * (complete[-1] + 1 if complete else 0)
+        else:
+            xm = x_pos(complete[-1]) if complete else left
         parts.append(f'<line x1="{xm:.1f}" x2="{xm:.1f}" y1="{top}" y2="{top + plot_h}" stroke="#949AAB" '
                      f'stroke-dasharray="2,3" data-marks="last-complete-day"/>')
-        parts.append(f'<text x="{xm + 3:.1f}" y="{top + plot_h - 6:.1f}" text-anchor="start">'
-                     'last complete day; later days are projected</text>')
+        notes.append(f"Days after {last_complete_day.isoformat()} (dotted line) are not complete: "
+                     "today so far, or a projection.")
     drawn = [line for line in lines if line.axis != "off-chart"]
     colors = dict(zip([line.name for line in drawn if line.axis != "reference"], _colors(), strict=False))
     if is_bar:

@@ -5,6 +5,7 @@ those contracts meet the real ones."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -124,14 +125,14 @@ def test_feature_costs_match_raw_calls_and_the_source(pipeline):
 
 
 def test_every_dashboard_card_runs_on_the_real_marts(pipeline):
-    from alerts.alert_log import ensure_schema
+    # A first build, no alert ever run: every relation a card reads exists (alerts.alert_log empty).
     from metabase.card_queries import CardQueryError, run_card
     from metabase.catalog import default_catalog
 
     empty, failed = [], {}
     with psycopg.connect(pipeline["url"]) as conn:
-        ensure_schema(conn)  # the daily job runs the alerts (which create their log) before the dashboards
-        conn.commit()
+        assert conn.execute("select count(*) from alerts.alert_log").fetchone()[0] == 0
+        conn.rollback()
         for key, card in sorted(default_catalog().cards.items()):
             try:
                 result = run_card(conn, card)  # raises when the columns differ from the declared ones
@@ -170,3 +171,21 @@ def test_html_report_renders_the_real_marts(pipeline, tmp_path):
     html = path.read_text()
     assert SPIKE_FEATURE in html and "LLM cost" in html
     assert 'class="card-error"' not in html, "a card failed to render"
+    # Charts end at the last complete day: the as_of day itself (partial) is never charted.
+    last_day = (AS_OF - timedelta(days=1)).isoformat()
+    assert f'data-last-complete-day="{last_day}"' in html
+    windowed = re.findall(r'data-window="reporting".*?data-last-x="([^"]*)"', html)
+    assert windowed and set(windowed) == {last_day}, windowed
+
+
+def test_prompt_transitions_never_join_two_prompts(pipeline):
+    with psycopg.connect(pipeline["url"]) as conn:
+        crossed = conn.execute(
+            "select t.feature, t.prompt_id, t.previous_prompt_id from marts.prompt_version_transitions as t "
+            "join marts.prompt_version_transitions as p "
+            "on p.feature = t.feature and p.prompt_id = t.previous_prompt_id "
+            "where p.prompt_lineage <> t.prompt_lineage or t.feature = '(untagged)' and t.prompt_name is null "
+            "and t.previous_prompt_id is not null").fetchall()
+        transitions = conn.execute(
+            "select count(*) from marts.prompt_version_transitions where previous_prompt_id is not null").fetchone()[0]
+    assert crossed == [] and transitions > 0

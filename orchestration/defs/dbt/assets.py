@@ -15,6 +15,9 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from alerts.alert_log import ensure_schema as ensure_alert_log_schema
+from llmcosts_core.settings import get_settings
+from llmcosts_core.warehouse import connect
 from orchestration.defs.dbt.project import dbt_run_environ, ensure_manifest, llmcosts_dbt_project
 from orchestration.lib.environ import patched_environ
 
@@ -95,6 +98,11 @@ _project = llmcosts_dbt_project()
 )
 def llmcosts_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     args = dbt_build_args(config)
+    # The dashboards read alerts.alert_log beside the marts: it must exist (empty) from the first
+    # build, not only after the first alert run. Its DDL stays with its owner, alerts/ (the
+    # statement is `create ... if not exists`, so this is a no-op once it exists).
+    with connect(get_settings()) as conn:
+        ensure_alert_log_schema(conn)
     context.log.info("dbt %s", " ".join(args))
     with patched_environ(dbt_run_environ()):
         yield from dbt.cli(args, context=context).stream()

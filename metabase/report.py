@@ -166,9 +166,11 @@ def _table(result: CardResult) -> str:
                    for i, c in enumerate(result.columns))
     body = []
     for row in result.rows[:MAX_TABLE_ROWS]:
+        # A missing value in a number column ("—") lines up with the numbers, not the text.
         cells = "".join(
-            f'<td class="{"num" if _is_number(v) else ""}">{_esc(format_value(v, card.formats.get(c)))}</td>'
-            for c, v in zip(result.columns, row, strict=True)
+            f'<td class="{"num" if _is_number(v) or (v is None and numeric[i]) else ""}">'
+            f'{_esc(format_value(v, card.formats.get(c)))}</td>'
+            for i, (c, v) in enumerate(zip(result.columns, row, strict=True))
         )
         flagged = flag_index is not None and row[flag_index] is True
         body.append(f'<tr class="{"flagged" if flagged else ""}">{cells}</tr>')

@@ -159,7 +159,7 @@ def test_alert_rules_find_the_planted_spike_and_new_feature(pipeline, monkeypatc
     assert fired.get("wow_growth") == {SPIKE_FEATURE}, fired
     assert NEW_FEATURE in fired.get("new_spender", set()), fired
     assert result.delivered == 0  # dry run: nothing recorded as delivered
-    assert f"feature `{SPIKE_FEATURE}` spend up" in result.payload_text
+    assert f"feature `{SPIKE_FEATURE}` spend is up" in result.payload_text
 
 
 def test_html_report_renders_the_real_marts(pipeline, tmp_path):

@@ -184,7 +184,9 @@ def _threshold_summary(budget: str, winners: list[FiredAlert], ctx: RuleContext)
     counts = []
     for state in states:
         label = "over the limit" if state == "exceeded" else f"past {state}%"
-        counts.append(f"{count(totals.get(state, new_by_state[state]))} {label} ({count(new_by_state[state])} new today)")
+        counts.append(
+            f"{count(totals.get(state, new_by_state[state]))} {plural} {label} ({count(new_by_state[state])} new today)"
+        )
     exceeded = "exceeded" in new_by_state
     icon = ":no_entry:" if exceeded else ":money_with_wings:"
     top = sorted(winners, key=lambda a: (-_overshoot(a), a.row["member"]))[:TOP_MEMBERS]
@@ -193,7 +195,7 @@ def _threshold_summary(budget: str, winners: list[FiredAlert], ctx: RuleContext)
     )
     headline = (
         f"{icon} budget {code(budget)} ({money(first['limit_usd'])} per {first['scope']}, {_period(first)}): "
-        f"{plural} " + ", ".join(counts) + f"; most over, of the new: {top_text}; "
+        + ", ".join(counts) + f"; most over, of the new: {top_text}; "
         + _members_hint(first, exceeded, ctx)
     )
     return Message(headline)
@@ -217,6 +219,11 @@ def _forecast_summary(budget: str, winners: list[FiredAlert], ctx: RuleContext) 
     return Message(headline)
 
 
+def _state_total(alert: FiredAlert) -> int:
+    state = "forecast" if alert.rule == FORECAST_RULE else _state_of(alert.row)
+    return int(alert.row.get("state_totals", {}).get(state, 1))
+
+
 @register_consolidator
 def consolidate_budgets(fired: dict[str, list[FiredAlert]], ctx: RuleContext) -> dict[str, list[FiredAlert]]:
     """One state per member (its most severe), one line per budget and rule; every row kept."""
@@ -234,7 +241,7 @@ def consolidate_budgets(fired: dict[str, list[FiredAlert]], ctx: RuleContext) ->
 
     lines: dict[tuple[str, str], FiredAlert] = {}  # (rule, budget) -> the line of the post
     for (rule, budget), winners in winners_by_line.items():
-        if len(winners) == 1 and not _per_member(winners[0].row):
+        if len(winners) == 1 and (not _per_member(winners[0].row) or _state_total(winners[0]) <= 1):
             lines[(rule, budget)] = winners[0]  # a single member: its own line says it all
             continue
         summarize = _threshold_summary if rule == THRESHOLD_RULE else _forecast_summary

@@ -179,9 +179,9 @@ def format_overnight_doubling(row: dict[str, Any], ctx: RuleContext) -> str:
 
 def format_feature_share(row: dict[str, Any], ctx: RuleContext) -> Message:
     headline = (
-        f":warning: feature {code(row['feature'])} crossed {percent(ctx.settings.share_pct)} of 30-day spend: "
-        f"{share(row['share_of_total_30d'])} ({money(row['cost_30d'])} of {money(row['total_cost_30d'])}); "
-        "please review its prompt and model"
+        f":warning: feature {code(row['feature'])} is at {share(row['share_of_total_30d'])} of 30-day spend "
+        f"({money(row['cost_30d'])} of {money(row['total_cost_30d'])}); crossed {percent(ctx.settings.share_pct)} "
+        "today: please review its prompt and model"
     )
     dashboard = ctx.settings.dashboard_url(row["feature"])
     return Message(headline, (f"dashboard: <{dashboard}>",) if dashboard else ())

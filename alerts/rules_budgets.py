@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from alerts.engine import FiredAlert, Message, Rule, RuleContext, register, register_consolidator
-from alerts.formatting import code, count, money, percent
+from alerts.formatting import code, count, money, percent, share
 
 THRESHOLD_RULE = "budget_threshold"
 FORECAST_RULE = "budget_forecast"
@@ -318,7 +318,7 @@ def format_credit_pool(row: dict[str, Any], ctx: RuleContext) -> Message:
     return Message(
         f":battery: prepaid credit of {row['pool_scope']} `{row['pool_member']}` is running out: "
         f"{money(row['balance_usd'])} left of {money(row['topped_up_usd'])} topped up "
-        f"({float(row['share_left'] or 0):.0%} left)",
+        f"({share(row['share_left'] or 0)} left)",
         ("top it up, or its calls will be throttled once the balance is gone",),
     )
 

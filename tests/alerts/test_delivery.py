@@ -224,7 +224,7 @@ def test_feature_share_opens_one_github_issue(conn, slack, slack_url, github):
     assert request.headers["Authorization"] == "Bearer ghp_SECRETtoken"
     issue = request.json()
     assert issue["title"] == "LLM costs: review the prompt and model of feature 'chat'"
-    assert "crossed 20% of 30-day spend: 33%" in issue["body"]
+    assert "is at 33% of 30-day spend ($211.00 of $633.92); crossed 20% today" in issue["body"]
     assert "ghp_SECRETtoken" not in _all_text(result)
 
     again = run_alerts(conn, AS_OF)

@@ -37,7 +37,7 @@ LLM cost alerts for 2026-03-10
 :chart_with_upwards_trend: feature `chat` spent $120.00 yesterday, 17.1x its 7-day daily average ($7.00)
 
 *Share of total spend* (1)
-:warning: feature `chat` crossed 20% of 30-day spend: 33% ($211.00 of $633.92); please review its prompt and model
+:warning: feature `chat` is at 33% of 30-day spend ($211.00 of $633.92); crossed 20% today: please review its prompt and model
     dashboard: <http://metabase.local:3000/dashboard/7?feature=chat>
 
 *Expensive calls* (3)

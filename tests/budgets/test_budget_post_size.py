@@ -28,16 +28,18 @@ MODELS = ("gpt-4o", "gpt-4o-mini", "claude-sonnet-4")
 
 
 def population() -> list[Call]:
-    """Two calls per user on two March days. Users 0..1999 spend $0.55 to $2.55 (110% to 510% of
-    the $0.50 ceiling), the others $0.04 (8%)."""
+    """Users 0..1999 make ten calls in March and spend $0.55 to $2.55 in all (110% to 510% of the
+    $0.50 ceiling, no call above $0.26); the others make two calls and spend $0.04 (8%)."""
     calls = []
     for i in range(USERS):
         user = f"user_{i:05d}"
-        each = (Decimal("0.275") + Decimal(i) / 1000) if i < OVER_CEILING else Decimal("0.02")
-        for n, day in enumerate((date(2026, 3, 1 + i % 7), date(2026, 3, 8 + i % 7))):
+        heavy = i < OVER_CEILING
+        n_calls = 10 if heavy else 2
+        each = (Decimal("0.55") + Decimal(i) / 1000) / n_calls if heavy else Decimal("0.02")
+        for n in range(n_calls):
             calls.append(Call(
                 observation_id=f"obs-{i:05d}-{n}",
-                ts=datetime.combine(day, time(9 + i % 10), tzinfo=UTC),
+                ts=datetime.combine(date(2026, 3, 1 + (i + n) % 14), time(9 + i % 10), tzinfo=UTC),
                 user_id=user,
                 feature=f"feature_{i % 20:02d}",
                 model=MODELS[i % 3],

@@ -110,6 +110,8 @@ def _who(row: dict[str, Any]) -> str:
 def _period(row: dict[str, Any]) -> str:
     # period_end is exclusive: the period's last day is the day before
     last = row["period_end"] - timedelta(days=1)
+    if last == row["period_start"]:
+        return f"{row['period_label']}, {last.isoformat()}"
     return f"{row['period_label']}, {row['period_start'].isoformat()} to {last.isoformat()}"
 
 
@@ -167,9 +169,9 @@ def _members_hint(row: dict[str, Any], exceeded: bool, ctx: RuleContext) -> str:
         hints.append(f"<{dashboard}|dashboard>")
     if exceeded:
         hints.append("`llmcosts budget export-throttle` (every member to throttle)")
-    member = "--user <id>" if row["scope"] == "user" else "--user <id> (per user)"
-    hints.append(f"`llmcosts budget check {member}`")
-    return "the rest: " + ", ".join(hints)
+    if row["scope"] == "user":
+        hints.append("`llmcosts budget check --user <id>`")
+    return "the rest: " + ", ".join(hints) if hints else "every member: marts.budget_status"
 
 
 def _threshold_summary(budget: str, winners: list[FiredAlert], ctx: RuleContext) -> Message:

@@ -43,6 +43,7 @@ def record(conn: psycopg.Connection, alerts: list[FiredAlert], channel: str) -> 
                     "position": a.position,
                     "message": a.message,
                     "details": Jsonb(list(a.details)),
+                    "covered_by": a.covered_by,
                 }
                 for a in alerts
             ],
@@ -62,8 +63,9 @@ def unsent(conn: psycopg.Connection, channel: str) -> list[FiredAlert]:
             message=message,
             details=tuple(details or ()),
             position=position,
+            covered_by=covered_by,
         )
-        for rule, subject, as_of, position, message, details, _attempts in rows
+        for rule, subject, as_of, position, message, details, _attempts, covered_by in rows
     ]
 
 

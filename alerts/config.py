@@ -55,6 +55,10 @@ class AlertSettings:
     share_pct: Decimal = Decimal("20")
     expensive_call_usd: Decimal = Decimal("0.50")
     digest: str = "off"
+    # budget forecasts are posted only where they have earned it: this many days of the period
+    # observed, and a median backtested error for the budget at most this many percent
+    forecast_min_days: int = 7
+    forecast_max_error_pct: Decimal = Decimal("25")
     disabled_rules: frozenset[str] = frozenset()
     # presentation
     max_rows_per_rule: int = 10
@@ -164,6 +168,8 @@ def get_alert_settings() -> AlertSettings:
         share_pct=_decimal("LLMCOSTS_ALERT_SHARE_PCT", "20"),
         expensive_call_usd=_decimal("LLMCOSTS_ALERT_EXPENSIVE_CALL_USD", "0.50"),
         digest=digest,
+        forecast_min_days=_int("LLMCOSTS_ALERT_FORECAST_MIN_DAYS", 7, minimum=1),
+        forecast_max_error_pct=_decimal("LLMCOSTS_ALERT_FORECAST_MAX_ERROR_PCT", "25"),
         disabled_rules=frozenset(
             r.strip() for r in (_get("LLMCOSTS_ALERT_DISABLED_RULES") or "").split(",") if r.strip()
         ),

@@ -41,6 +41,8 @@ class RuleContext:
             "share_pct": s.share_pct,
             "threshold_usd": s.expensive_call_usd,
             "top_n": 3,
+            "forecast_min_days": s.forecast_min_days,
+            "forecast_max_error": s.forecast_max_error_pct / 100,
             **extra,
         }
 
@@ -66,6 +68,9 @@ class FiredAlert:
     message: str
     details: tuple[str, ...] = ()
     position: int = 0
+    # `rule/subject` of the summary line that tells about this row (alerts.alert_log.covered_by):
+    # recorded and delivered with it, never rendered on its own. None: a line of the post.
+    covered_by: str | None = None
     # the row the rule returned, for callers (GitHub issue body, tests); not posted
     row: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -111,6 +116,17 @@ class Rule:
 
 
 REGISTRY: dict[str, Rule] = {}
+
+# Run after every rule is evaluated, on everything that fired: a consolidator may replace rows
+# that share a cause by one summary line, marking the rows `covered_by` it (nothing is dropped).
+Consolidator = Callable[[dict[str, list[FiredAlert]], RuleContext], dict[str, list[FiredAlert]]]
+CONSOLIDATORS: list[Consolidator] = []
+
+
+def register_consolidator(fn: Consolidator) -> Consolidator:
+    if fn not in CONSOLIDATORS:
+        CONSOLIDATORS.append(fn)
+    return fn
 
 
 def register(rule: Rule) -> Rule:

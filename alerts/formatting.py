@@ -28,7 +28,7 @@ def signed_money(value) -> str:
 
 def percent(value) -> str:
     """`value` is already in percent (85.0 -> '85%')."""
-    return f"{_dec(value).quantize(Decimal('1'), rounding=ROUND_HALF_UP)}%"
+    return f"{_dec(value).quantize(Decimal('1'), rounding=ROUND_HALF_UP):,}%"
 
 
 def share(fraction) -> str:

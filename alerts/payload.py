@@ -23,6 +23,8 @@ class RuleGroup:
     title: str
     shown: tuple[FiredAlert, ...]
     hidden: int
+    # rows a summary line of the post tells about (budget members): delivered, not rendered
+    covered: tuple[FiredAlert, ...] = ()
 
 
 def group_alerts(alerts: list[FiredAlert], max_rows_per_rule: int) -> list[RuleGroup]:
@@ -31,13 +33,17 @@ def group_alerts(alerts: list[FiredAlert], max_rows_per_rule: int) -> list[RuleG
         by_rule.setdefault(alert.rule, []).append(alert)
     groups = []
     for name in rule_order(by_rule):
-        rows = sorted(by_rule[name], key=lambda a: (a.as_of, a.position, a.subject))
+        ordered = sorted(by_rule[name], key=lambda a: (a.as_of, a.position, a.subject))
+        rows = [a for a in ordered if a.covered_by is None]
+        if not rows:
+            continue  # covered by another rule's summary: nothing of its own to say
         groups.append(
             RuleGroup(
                 rule=name,
                 title=rule_title(name),
                 shown=tuple(rows[:max_rows_per_rule]),
                 hidden=max(0, len(rows) - max_rows_per_rule),
+                covered=tuple(a for a in ordered if a.covered_by is not None),
             )
         )
     return groups
@@ -123,8 +129,10 @@ def webhook_payload(as_of: date, groups: list[RuleGroup]) -> dict[str, Any]:
                         "as_of": a.as_of.isoformat(),
                         "message": a.message,
                         "details": list(a.details),
+                        # machines get every member a summary line stands for
+                        "covered_by": a.covered_by,
                     }
-                    for a in group.shown
+                    for a in (*group.shown, *group.covered)
                 ],
             }
             for group in groups

@@ -1,38 +1,48 @@
 """Why did a feature's spend grow? Splitting a week-over-week delta into its drivers.
 
-Method: LMDI-I (log-mean Divisia index), an additive split of a multiplicative identity. For each
-week the cost is written exactly as
+The identity. For each week the cost is written exactly as
 
-    cost = calls * tokens_per_call * (1 - cache_hit_rate) * price_per_uncached_token
+    cost = calls * tokens_per_call * price_per_token * cache_cost_factor
 
-where `price_per_uncached_token = cost / (tokens * (1 - cache_hit_rate))`: what a token costs when the
-cache does not help, so it moves with the model mix and with price changes. With
-L = (cost1 - cost0) / ln(cost1 / cost0) (the logarithmic mean of the two costs), factor i contributes
+- `tokens_per_call`: all tokens (input and output) over calls;
+- `cache_cost_factor`: what the week's tokens cost after the cache over what they would have cost
+  with no cache, from the TOKEN shares (cache-read and cache-write tokens over input tokens), each
+  token type at its own rate relative to its model's input rate (marts.feature_wow). The rates are
+  the list prices at as_of for both weeks, so the factor moves only when cache use moves;
+- `price_per_token = cost / (tokens * cache_cost_factor)`: the price of a token before the cache's
+  discount, so it moves with the model mix and with list-price changes, and with nothing else.
 
-    L * ln(x1_i / x0_i)
+Method: LMDI-I (log-mean Divisia index), an additive split of that multiplicative identity. With
+L = (cost1 - cost0) / ln(cost1 / cost0), factor i contributes L * ln(x1_i / x0_i); the logs of the
+factors add up to ln(cost1 / cost0), so the parts add up to the delta exactly, with no interaction
+residue and independently of factor order. The price factor is derived from the costs, so the
+identity holds to the cent.
 
-and because the logs of the factors add up to ln(cost1 / cost0), the parts add up to the delta
-exactly, with no interaction residue and independently of factor order (unlike sequential
-substitution). The price factor is derived from the costs, not taken from the mart's rounded
-cost_per_1k_tokens, so the identity holds to the cent.
-
-A factor that is zero in either week (no tokens recorded, a 100% cache hit rate) has no logarithm;
-its share is left in the unit-price part, so the parts still sum to the delta.
+What cannot be computed is said, never shown as a number: a week without token counts gets one
+`cost per call` part (calls split from everything else) and the message says why; a week without a
+usable cache factor merges the cache into the price part, and says so.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-FACTORS = ("call_volume", "tokens_per_call", "unit_price", "cache_hit_rate")
+# In the order of the identity, which is also the order of the "why" line.
+FACTORS = ("call_volume", "tokens_per_call", "price_per_token", "cache")
+# Used instead of tokens_per_call + price_per_token + cache when a week has no token counts.
+COST_PER_CALL = "cost_per_call"
+# Used instead of price_per_token + cache when the cache factor is unknown in a week.
+PRICE_AND_CACHE = "price_and_cache"
 
 FACTOR_LABELS = {
     "call_volume": "call volume",
     "tokens_per_call": "tokens per call",
-    "unit_price": "unit price (model mix)",
-    "cache_hit_rate": "cache-hit rate",
+    "price_per_token": "price per token (model mix, list prices)",
+    "cache": "cache",
+    COST_PER_CALL: "cost per call",
+    PRICE_AND_CACHE: "price per token and cache together",
 }
 
 
@@ -40,8 +50,17 @@ FACTOR_LABELS = {
 class WeekUsage:
     cost: float
     calls: float
-    tokens_per_call: float
-    cache_hit_rate: float
+    tokens_per_call: float | None
+    # cost after the cache / cost with no cache; None when it cannot be computed
+    cache_cost_factor: float | None = 1.0
+
+
+@dataclass(frozen=True)
+class Decomposition:
+    """Dollar parts that sum to the delta, and what could not be split, in words."""
+
+    parts: dict[str, float]
+    notes: tuple[str, ...] = field(default=())
 
 
 def _log_mean(a: float, b: float) -> float:
@@ -50,50 +69,61 @@ def _log_mean(a: float, b: float) -> float:
     return (a - b) / (math.log(a) - math.log(b))
 
 
-def _ratio_log(new: float, old: float) -> float | None:
-    if new > 0 and old > 0:
-        return math.log(new / old)
-    return None
+def _positive(*values: float | None) -> bool:
+    return all(v is not None and v > 0 and math.isfinite(v) for v in values)
 
 
-def decompose(prev: WeekUsage, current: WeekUsage) -> dict[str, float]:
-    """The delta `current.cost - prev.cost`, split into FACTORS (dollars, summing to the delta)."""
+def decompose(prev: WeekUsage, current: WeekUsage) -> Decomposition:
+    """The delta `current.cost - prev.cost`, split into drivers (dollars, summing to the delta)."""
     delta = current.cost - prev.cost
-    parts = dict.fromkeys(FACTORS, 0.0)
-    if prev.cost <= 0 or current.cost <= 0:
-        # No log-mean exists from or to zero; the whole change is volume (a feature appearing or
-        # disappearing), which is also what a reader would say.
-        parts["call_volume"] = delta
-        return parts
+    if not _positive(prev.cost, current.cost, prev.calls, current.calls):
+        # No log-mean exists from or to zero; a feature appearing or disappearing is volume, which
+        # is also what a reader would say.
+        return Decomposition({"call_volume": delta}, ("one of the weeks has no spend or no calls",))
 
     weight = _log_mean(current.cost, prev.cost)
-    logs = {
-        "call_volume": _ratio_log(current.calls, prev.calls),
-        "tokens_per_call": _ratio_log(current.tokens_per_call, prev.tokens_per_call),
-        "cache_hit_rate": _ratio_log(1 - current.cache_hit_rate, 1 - prev.cache_hit_rate),
-    }
-    for name, value in logs.items():
-        parts[name] = weight * value if value is not None else 0.0
-    # The unit-price part is the log of the derived price ratio, which by the identity is the
-    # remainder; computing it as the remainder also absorbs any factor that had no logarithm.
-    parts["unit_price"] = delta - sum(parts[name] for name in logs)
-    return parts
+
+    def part(new: float, old: float) -> float:
+        return weight * math.log(new / old)
+
+    parts = {"call_volume": part(current.calls, prev.calls)}
+    notes: list[str] = []
+    if not _positive(prev.tokens_per_call, current.tokens_per_call):
+        week = "last week" if not _positive(prev.tokens_per_call) else "this week"
+        parts[COST_PER_CALL] = delta - parts["call_volume"]
+        notes.append(f"no token counts recorded {week}: tokens, price and cache cannot be told apart")
+        return Decomposition(parts, tuple(notes))
+
+    parts["tokens_per_call"] = part(current.tokens_per_call, prev.tokens_per_call)
+    if _positive(prev.cache_cost_factor, current.cache_cost_factor):
+        parts["cache"] = part(current.cache_cost_factor, prev.cache_cost_factor)
+        # The price part is the log of the derived price ratio, which by the identity is the
+        # remainder; computing it so keeps the sum exact whatever the float noise.
+        parts["price_per_token"] = delta - parts["call_volume"] - parts["tokens_per_call"] - parts["cache"]
+    else:
+        parts[PRICE_AND_CACHE] = delta - parts["call_volume"] - parts["tokens_per_call"]
+        notes.append("the cache's effect could not be measured (no input tokens priced in one of the weeks)")
+    return Decomposition(parts, tuple(notes))
 
 
-def decompose_row(row: dict) -> dict[str, Decimal]:
-    """Decompose one marts.feature_wow row, in cents-exact Decimals that sum to the delta."""
+def _float(value) -> float | None:
+    return None if value is None else float(value)
 
-    def week(prefix: str) -> WeekUsage:
-        return WeekUsage(
-            cost=float(row[f"{prefix}_cost"] or 0),
-            calls=float(row[f"{prefix}_calls"] or 0),
-            tokens_per_call=float(row[f"{prefix}_tokens_per_call"] or 0),
-            cache_hit_rate=float(row[f"{prefix}_cache_hit_rate"] or 0),
-        )
 
-    parts = decompose(week("prev"), week("current"))
+def week_from_row(row: dict, prefix: str) -> WeekUsage:
+    return WeekUsage(
+        cost=float(row[f"{prefix}_cost"] or 0),
+        calls=float(row[f"{prefix}_calls"] or 0),
+        tokens_per_call=_float(row.get(f"{prefix}_tokens_per_call")),
+        cache_cost_factor=_float(row.get(f"{prefix}_cache_cost_factor")),
+    )
+
+
+def decompose_row(row: dict) -> tuple[dict[str, Decimal], tuple[str, ...]]:
+    """Decompose one marts.feature_wow row into cents-exact Decimals that sum to the delta."""
+    result = decompose(week_from_row(row, "prev"), week_from_row(row, "current"))
     delta = Decimal(row["current_cost"] or 0) - Decimal(row["prev_cost"] or 0)
-    return round_preserving_sum(parts, delta)
+    return round_preserving_sum(result.parts, delta), result.notes
 
 
 def round_preserving_sum(parts: dict[str, float], total: Decimal, places: int = 2) -> dict[str, Decimal]:
@@ -102,7 +132,7 @@ def round_preserving_sum(parts: dict[str, float], total: Decimal, places: int = 
     quantum = Decimal(1).scaleb(-places)
     target = total.quantize(quantum, rounding=ROUND_HALF_UP)
     # Through repr at 9 places: float noise a hair below a cent boundary must not cost a cent.
-    exact = {name: Decimal(repr(round(value, 9))) for name, value in parts.items()}
+    exact = {name: Decimal(repr(round(float(value), 9))) for name, value in parts.items()}
     floors = {name: value.quantize(quantum, rounding=ROUND_FLOOR) for name, value in exact.items()}
     missing_cents = int((target - sum(floors.values())) / quantum)
     by_remainder = sorted(parts, key=lambda name: (exact[name] - floors[name], name), reverse=True)

@@ -12,7 +12,14 @@ from typing import Any
 
 from alerts.engine import Message, Rule, RuleContext, register
 from alerts.formatting import code, count, money, percent, ratio, share, signed_money, unit_money
-from alerts.root_cause import FACTOR_LABELS, FACTORS, decompose_row
+from alerts.root_cause import (
+    COST_PER_CALL,
+    FACTOR_LABELS,
+    FACTORS,
+    PRICE_AND_CACHE,
+    decompose_row,
+    round_preserving_sum,
+)
 
 TOP_CONTRIBUTORS = 3
 
@@ -24,10 +31,10 @@ def _feature(row: dict[str, Any]) -> str:
 # 1. Week-over-week growth, with its root cause -----------------------------------------------
 
 
-def _top_contributors(ctx: RuleContext, sql_file: str, column: str, features: list[str]) -> dict:
-    by_feature: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
+def _contributions(ctx: RuleContext, sql_file: str, features: list[str]) -> dict[str, list[dict[str, Any]]]:
+    by_feature: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in ctx.query(sql_file, features=features, top_n=TOP_CONTRIBUTORS):
-        by_feature[row["feature"]].append((row[column], row["increase"]))
+        by_feature[row["feature"]].append(row)
     return by_feature
 
 
@@ -36,41 +43,92 @@ def wow_growth_rows(ctx: RuleContext) -> list[dict[str, Any]]:
     if not rows:
         return rows
     features = [row["feature"] for row in rows]
-    users = _top_contributors(ctx, "wow_top_users.sql", "user_id", features)
-    prompts = _top_contributors(ctx, "wow_top_prompts.sql", "prompt_id", features)
+    users = _contributions(ctx, "wow_top_users.sql", features)
+    prompts = _contributions(ctx, "wow_top_prompts.sql", features)
     for row in rows:
-        row["root_cause"] = decompose_row(row)
+        row["root_cause"], row["root_cause_notes"] = decompose_row(row)
         row["top_users"] = users.get(row["feature"], [])
         row["top_prompts"] = prompts.get(row["feature"], [])
     return rows
 
 
-def _contributors(label: str, items: list[tuple[str, Decimal]]) -> str | None:
+def _contributors(label: str, plural: str, items: list[dict[str, Any]]) -> str | None:
+    """`top users (net): a +$5.00, b -$1.00; 12 other users +$0.52`: net changes, gains and losses,
+    rounded so that they add up to the delta to the cent."""
     if not items:
         return None
-    return f"{label}: " + ", ".join(f"{code(name)} {signed_money(amount)}" for name, amount in items)
+    keys = [("other" if item["is_other"] else f"m:{item['member']}") for item in items]
+    total = sum((Decimal(item["change"]) for item in items), Decimal(0))
+    rounded = round_preserving_sum(
+        {key: float(item["change"]) for key, item in zip(keys, items, strict=True)}, total
+    )
+    named = [f"{code(item['member'])} {signed_money(rounded[key])}"
+             for key, item in zip(keys, items, strict=True) if not item["is_other"]]
+    line = f"{label} (net): " + ", ".join(named) if named else f"{label} (net): none changed"
+    other = next((item for item in items if item["is_other"]), None)
+    if other is not None:
+        n = int(other["members"])
+        line += f"; {count(n)} other {plural if n != 1 else plural.rstrip('s')} {signed_money(rounded['other'])}"
+    return line
+
+
+def _cache_observed(row: dict[str, Any]) -> str:
+    def pair(name: str) -> tuple[Any, Any]:
+        return row.get(f"prev_{name}"), row.get(f"current_{name}")
+
+    reads, writes = pair("cache_read_share"), pair("cache_write_share")
+    if all(not v for v in (*reads, *writes)):
+        return "no cache tokens in either week"
+    text = f"cache reads {_share_or_none(reads[0])} -> {_share_or_none(reads[1])} of input tokens"
+    if any(writes):
+        text += f", writes {_share_or_none(writes[0])} -> {_share_or_none(writes[1])}"
+    unrated = int(row.get("prev_unrated_cache_tokens") or 0) + int(row.get("current_unrated_cache_tokens") or 0)
+    if unrated:
+        text += f"; {count(unrated)} cache tokens on models without a list price counted at the input rate"
+    return text
+
+
+def _share_or_none(value: Any) -> str:
+    return "n/a" if value is None else share(value)
+
+
+def _observed(row: dict[str, Any]) -> dict[str, str]:
+    return {
+        "call_volume": f"{count(row['prev_calls'])} -> {count(row['current_calls'])} calls",
+        "tokens_per_call": (
+            f"{count(row['prev_tokens_per_call'] or 0)} -> {count(row['current_tokens_per_call'] or 0)} tokens"
+        ),
+        "price_per_token": (
+            f"{unit_money(_per_1k(row, 'prev'))} -> {unit_money(_per_1k(row, 'current'))} "
+            "per 1k tokens before cache discounts"
+        ),
+        "cache": _cache_observed(row),
+        COST_PER_CALL: f"{unit_money(_per_call(row, 'prev'))} -> {unit_money(_per_call(row, 'current'))} per call",
+        PRICE_AND_CACHE: (
+            f"{unit_money(_per_1k(row, 'prev', cache=False))} -> {unit_money(_per_1k(row, 'current', cache=False))} "
+            "per 1k tokens paid"
+        ),
+    }
 
 
 def format_wow_growth(row: dict[str, Any], ctx: RuleContext) -> Message:
-    headline = (
-        f":fire: feature {code(row['feature'])} spend up {percent(row['growth_pct'])} WoW "
-        f"({money(row['prev_cost'])} -> {money(row['current_cost'])})"
-    )
     parts = row["root_cause"]
-    observed = {
-        "call_volume": f"{count(row['prev_calls'])} -> {count(row['current_calls'])} calls",
-        "tokens_per_call": f"{count(row['prev_tokens_per_call'])} -> {count(row['current_tokens_per_call'])}",
-        "unit_price": (
-            f"{unit_money(_per_1k(row, 'prev'))} -> {unit_money(_per_1k(row, 'current'))} per 1k uncached tokens"
-        ),
-        "cache_hit_rate": f"{share(row['prev_cache_hit_rate'] or 0)} -> {share(row['current_cache_hit_rate'] or 0)}",
-    }
-    details = [
-        "why: " + "; ".join(f"{FACTOR_LABELS[f]} {signed_money(parts[f])} ({observed[f]})" for f in FACTORS)
-    ]
+    driver = max(parts, key=lambda name: (parts[name], name))
+    headline = (
+        f":fire: feature {code(row['feature'])} spend is up {percent(row['growth_pct'])} week over week "
+        f"({money(row['prev_cost'])} -> {money(row['current_cost'])}, {signed_money(sum(parts.values()))}), "
+        f"largest driver: {FACTOR_LABELS[driver].split(' (')[0]}"
+    )
+    observed = _observed(row)
+    # in the order of the identity: calls x tokens per call x price per token x cache
+    order = [f for f in (*FACTORS, COST_PER_CALL, PRICE_AND_CACHE) if f in parts]
+    why = "why: " + "; ".join(f"{FACTOR_LABELS[f]} {signed_money(parts[f])} ({observed[f]})" for f in order)
+    if row.get("root_cause_notes"):
+        why += " (" + "; ".join(row["root_cause_notes"]) + ")"
+    details = [why]
     for line in (
-        _contributors("top users", row["top_users"]),
-        _contributors("top prompt versions", row["top_prompts"]),
+        _contributors("top users", "users", row["top_users"]),
+        _contributors("top prompt versions", "prompt versions", row["top_prompts"]),
     ):
         if line:
             details.append(line)
@@ -80,14 +138,20 @@ def format_wow_growth(row: dict[str, Any], ctx: RuleContext) -> Message:
     return Message(headline, tuple(details))
 
 
-def _per_1k(row: dict[str, Any], prefix: str) -> Decimal:
-    """Price per 1k tokens the cache did not serve: the unit-price factor of the root cause."""
+def _per_1k(row: dict[str, Any], prefix: str, cache: bool = True) -> Decimal:
+    """Price per 1k tokens before the cache's discount (the price factor of the root cause); with
+    cache=False, what 1k tokens actually cost."""
     calls = Decimal(row[f"{prefix}_calls"] or 0)
     tokens = calls * Decimal(row[f"{prefix}_tokens_per_call"] or 0)
-    uncached = 1 - Decimal(row[f"{prefix}_cache_hit_rate"] or 0)
-    if tokens <= 0 or uncached <= 0:
+    factor = Decimal(str(row.get(f"{prefix}_cache_cost_factor") or 0)) if cache else Decimal(1)
+    if tokens <= 0 or factor <= 0:
         return Decimal(0)
-    return Decimal(row[f"{prefix}_cost"] or 0) / (tokens * uncached) * 1000
+    return Decimal(row[f"{prefix}_cost"] or 0) / (tokens * factor) * 1000
+
+
+def _per_call(row: dict[str, Any], prefix: str) -> Decimal:
+    calls = Decimal(row[f"{prefix}_calls"] or 0)
+    return Decimal(row[f"{prefix}_cost"] or 0) / calls if calls > 0 else Decimal(0)
 
 
 # 3. New spender --------------------------------------------------------------------------------
@@ -115,9 +179,9 @@ def format_overnight_doubling(row: dict[str, Any], ctx: RuleContext) -> str:
 
 def format_feature_share(row: dict[str, Any], ctx: RuleContext) -> Message:
     headline = (
-        f":warning: feature {code(row['feature'])} crossed {percent(ctx.settings.share_pct)} of 30-day spend: "
-        f"{share(row['share_of_total_30d'])} ({money(row['cost_30d'])} of {money(row['total_cost_30d'])}); "
-        "please review its prompt and model"
+        f":warning: feature {code(row['feature'])} is at {share(row['share_of_total_30d'])} of 30-day spend "
+        f"({money(row['cost_30d'])} of {money(row['total_cost_30d'])}); crossed {percent(ctx.settings.share_pct)} "
+        "today: please review its prompt and model"
     )
     dashboard = ctx.settings.dashboard_url(row["feature"])
     return Message(headline, (f"dashboard: <{dashboard}>",) if dashboard else ())

@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from alerts.engine import Message, Rule, RuleContext, register
-from alerts.formatting import code, money, percent, share
+from alerts.formatting import code, count, money, percent, share
 from llmcosts_core.settings import ConfigError, env_str
 
 
@@ -48,7 +48,7 @@ def format_failed_check(row: dict[str, Any], ctx: RuleContext) -> Message:
     headline = f"{icon} data-quality check {code(_check_subject(row))} failed ({row['severity']}){measure}"
     details = []
     if row.get("unexpected_count"):
-        details.append(f"{int(row['unexpected_count'])} offending row(s) of {int(row['element_count'] or 0)}")
+        details.append(f"{count(row['unexpected_count'])} offending row(s) of {count(row['element_count'] or 0)}")
     details.append("runbook: docs/runbook.md")
     return Message(headline, tuple(details))
 
@@ -89,7 +89,7 @@ def format_billing_gap(row: dict[str, Any], ctx: RuleContext) -> Message:
         details.append(f"likely causes: {row['likely_causes']}")
     if row.get("cache_read_share") is not None:
         details.append(f"cache reads {share(row['cache_read_share'])} of input tokens; "
-                       f"{int(row['unpriced_calls'])} unpriced call(s)")
+                       f"{count(row['unpriced_calls'])} unpriced call(s)")
     details.append("runbook: docs/runbook.md (numbers don't match billing)")
     return Message(headline, tuple(details))
 

@@ -28,7 +28,7 @@ import psycopg
 
 from alerts import alert_log, delivery
 from alerts.config import AlertSettings, get_alert_settings
-from alerts.engine import FiredAlert, RuleContext, registered_rules, rule_order, rule_title
+from alerts.engine import CONSOLIDATORS, FiredAlert, RuleContext, registered_rules, rule_order, rule_title
 from alerts.payload import email_message, group_alerts, render_text, slack_payload, webhook_payload
 from alerts.sql_files import sql
 
@@ -55,6 +55,7 @@ class AlertRunResult:
 
     @property
     def fired_count(self) -> int:
+        """Every fired row, the ones a summary line covers included (each is in the alert log)."""
         return sum(len(rows) for rows in self.fired.values())
 
     def metadata(self) -> dict[str, Any]:
@@ -98,6 +99,14 @@ def evaluate_rules(conn: psycopg.Connection, as_of: date, settings: AlertSetting
             continue
         if rows:
             fired[rule.name] = rows
+    for consolidate in CONSOLIDATORS:
+        try:
+            with conn.transaction():
+                fired = consolidate(fired, ctx)
+        except psycopg.Error as exc:
+            first_line = (str(exc).splitlines() or [""])[0]
+            errors.append(f"consolidating {consolidate.__name__}: {type(exc).__name__}: {first_line}")
+            log.error("alert consolidation %s failed: %s", consolidate.__name__, first_line)
     return fired, errors
 
 

@@ -160,7 +160,16 @@ def test_alert_rules_find_the_planted_spike_and_new_feature(pipeline, monkeypatc
     assert fired.get("wow_growth") == {SPIKE_FEATURE}, fired
     assert NEW_FEATURE in fired.get("new_spender", set()), fired
     assert result.delivered == 0  # dry run: nothing recorded as delivered
-    assert f"feature `{SPIKE_FEATURE}` spend up" in result.payload_text
+    assert f"feature `{SPIKE_FEATURE}` spend is up" in result.payload_text
+    # The spike is a longer prompt version: the root cause says so, its parts add up to the delta
+    # to the cent, and nothing reads as a number that could not be computed.
+    spike = result.fired["wow_growth"][0].row
+    parts = spike["root_cause"]
+    assert max(parts, key=parts.get) == "tokens_per_call", parts
+    assert parts["tokens_per_call"] / (spike["current_cost"] - spike["prev_cost"]) > 0.5
+    assert sum(parts.values()) == (spike["current_cost"] - spike["prev_cost"]).quantize(parts["tokens_per_call"])
+    assert "largest driver: tokens per call" in result.payload_text
+    assert "$0.0000" not in result.payload_text and "100% -> 100%" not in result.payload_text
 
 
 def test_html_report_renders_the_real_marts(pipeline, tmp_path):

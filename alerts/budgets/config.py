@@ -35,12 +35,21 @@ _ROLLING_RE = re.compile(r"^rolling\s*:?\s*(\d+)\s*(?:days?|d)?$", re.IGNORECASE
 
 
 class BudgetFileError(ConfigError):
-    """The budgets file is invalid. `problems` lists every error found, not only the first."""
+    """The budgets file is invalid. `problems` lists every error found, not only the first.
+
+    The message is ONE line naming every problem: whatever shows an error (the CLI's last line, a
+    Dagster failure's description, a log) shows all of them, not the first or the last."""
 
     def __init__(self, path: Path | str, problems: list[str]):
         self.path = str(path)
         self.problems = list(problems)
-        super().__init__(f"{self.path}: {len(problems)} problem(s):\n" + "\n".join(f"  - {p}" for p in problems))
+        n = len(self.problems)
+        listed = "; ".join(f"({i}) {p}" for i, p in enumerate(self.problems, 1))
+        super().__init__(f"{self.path}: {n} problem{'s' if n != 1 else ''}: {listed}")
+
+    def report(self) -> str:
+        """The same, one problem per line, for a terminal."""
+        return f"{self.path}: {len(self.problems)} problem(s):\n" + "\n".join(f"  - {p}" for p in self.problems)
 
 
 @dataclass(frozen=True)
@@ -409,11 +418,12 @@ def hierarchy_warnings(budgets: list[Budget]) -> tuple[list[str], list[str]]:
     return errors, warnings
 
 
-def parse_budgets(data: Any, path: Path | str = "<budgets>") -> BudgetFile:
-    """Validate a parsed YAML document; raise BudgetFileError listing every problem."""
-    problems: list[str] = []
+def parse_budgets(data: Any, path: Path | str = "<budgets>", problems: list[str] | None = None) -> BudgetFile:
+    """Validate a parsed YAML document; raise BudgetFileError listing every problem (`problems`:
+    those already found while reading it, such as a key given twice)."""
+    problems = list(problems or [])
     if not isinstance(data, dict):
-        raise BudgetFileError(path, [f"the file must be a mapping with 'budgets' and/or 'user_ceilings', got {type(data).__name__}"])
+        raise BudgetFileError(path, [*problems, f"the file must be a mapping with 'budgets' and/or 'user_ceilings', got {type(data).__name__}"])
     unknown = sorted(set(data) - {"version", "settings", "defaults", "user_ceilings", "budgets", "credit_pools"})
     if unknown:
         problems.append(f"unknown top-level field(s): {', '.join(unknown)}")
@@ -436,12 +446,36 @@ def parse_budgets(data: Any, path: Path | str = "<budgets>") -> BudgetFile:
             problems.append(f"budget {budget.name!r}: field 'name' is used more than once")
         seen.add(budget.name)
     topups = _topups(data.get("credit_pools"), problems)
-    errors, warnings = hierarchy_warnings(budgets) if not problems else ([], [])
+    # On the budgets that parsed, even when others did not: every problem is reported at once.
+    errors, warnings = hierarchy_warnings(budgets)
+    if problems:
+        # a parent may be missing only because it failed to parse: do not report that twice
+        failed = {raw.get("name") for raw in raw_budgets if isinstance(raw, dict)} - {b.name for b in budgets}
+        errors = [e for e in errors if not any(f"names no budget: {name!r}" in e for name in failed)]
     problems.extend(errors)
     if problems:
         raise BudgetFileError(path, problems)
     return BudgetFile(path=str(path), settings=settings, budgets=tuple(budgets), topups=tuple(topups),
                       warnings=tuple(warnings))
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses a key given twice in one mapping: plain YAML keeps the last one
+    silently, so two `limit_usd:` lines would load as whichever came last."""
+
+    def construct_mapping(self, node, deep=False):
+        seen, duplicates = set(), []
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                duplicates.append(f"line {key_node.start_mark.line + 1}: key {key!r} is given twice in the same mapping")
+            seen.add(key)
+        self.duplicate_problems.extend(duplicates)
+        return super().construct_mapping(node, deep=deep)
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.duplicate_problems: list[str] = []
 
 
 def load_budgets(path: Path | str | None = None) -> BudgetFile:
@@ -451,10 +485,13 @@ def load_budgets(path: Path | str | None = None) -> BudgetFile:
         text = path.read_text()
     except OSError as exc:
         raise BudgetFileError(path, [f"cannot read the file: {exc.strerror or exc}"]) from None
+    loader = _UniqueKeyLoader(text)
     try:
-        data = yaml.safe_load(text)
+        data = loader.get_single_data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise BudgetFileError(path, [f"not valid YAML{where}: {getattr(exc, 'problem', exc)}"]) from None
-    return parse_budgets(data, path)
+    finally:
+        loader.dispose()
+    return parse_budgets(data, path, problems=loader.duplicate_problems)

@@ -28,4 +28,10 @@ create table if not exists alerts.alert_log (
     constraint alert_log_status_check check (status in ('pending', 'delivered', 'failed'))
 );
 
+-- covered_by: the subject (`rule/subject`) of the summary line that told about this row. A budget
+-- crossed by 2,000 users posts one line, yet every member keeps its own row here, so the
+-- once-only semantics per member and period hold; a covered row is delivered (and marked) with
+-- its summary but never rendered on its own. NULL: the row is a line of the post itself.
+alter table alerts.alert_log add column if not exists covered_by text;
+
 create index if not exists alert_log_unsent_idx on alerts.alert_log (channel, as_of) where status <> 'delivered';

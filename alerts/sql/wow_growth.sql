@@ -14,8 +14,14 @@ select
     current_tokens_per_call,
     prev_cost_per_1k_tokens,
     current_cost_per_1k_tokens,
-    prev_cache_hit_rate,
-    current_cache_hit_rate
+    prev_cache_read_share,
+    current_cache_read_share,
+    prev_cache_write_share,
+    current_cache_write_share,
+    prev_cache_cost_factor,
+    current_cache_cost_factor,
+    prev_unrated_cache_tokens,
+    current_unrated_cache_tokens
 from marts.feature_wow
 where as_of = %(as_of)s::date
   and current_cost > %(floor_usd)s

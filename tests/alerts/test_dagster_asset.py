@@ -50,7 +50,7 @@ def test_dry_run_config_posts_nothing(marts_warehouse, slack, slack_url):
     assert result.success and slack.received == []
     metadata = _metadata(result)
     assert metadata["dry_run"] is True and metadata["fired_count"] == 9
-    assert "feature `chat` spend up 231% WoW" in metadata["message"]
+    assert "feature `chat` spend is up 231% week over week" in metadata["message"]
 
 
 def test_a_failed_delivery_fails_the_run_without_the_secret(marts_warehouse, slack, slack_url):

@@ -71,7 +71,7 @@ def test_persistent_500_stays_pending_and_the_next_run_delivers_once(conn, slack
     later = run_alerts(conn, date(2026, 3, 11))
     assert len(slack.received) == 4
     posted = slack.received[-1].json()["text"]
-    assert "feature `search` spend up 85% WoW ($12.40 -> $22.94) _(as of 2026-03-10)_" in posted
+    assert "feature `search` spend is up 85% week over week ($12.40 -> $22.94, +$10.54), largest driver: call volume _(as of 2026-03-10)_" in posted
     assert [a.subject for a in later.fired["expensive_calls"]] == ["chat/gpt-4o"]
     assert posted.endswith(
         "\n:moneybag: 1 call over $0.50 in `chat` on `gpt-4o` (max $2.00, total $2.00, costliest `e6`)"
@@ -117,7 +117,7 @@ def test_dry_run_posts_nothing_and_records_nothing(conn, slack, slack_url, capsy
     result = run_alerts(conn, AS_OF, dry_run=True)
     assert slack.received == []
     assert result.dry_run and result.delivered == 0
-    assert "feature `chat` spend up 231% WoW" in capsys.readouterr().out
+    assert "feature `chat` spend is up 231% week over week" in capsys.readouterr().out
     assert conn.execute("select to_regclass('alerts.alert_log')").fetchone()[0] is None
     # and the real run afterwards still posts everything
     assert run_alerts(conn, AS_OF).delivered == FIRED_ON_FIXTURE
@@ -171,14 +171,14 @@ def test_generic_webhook_and_email_share_the_once_only_log(conn, slack, alert_en
         assert [g["rule"] for g in body["alerts"]] == [
             "wow_growth", "new_spender", "overnight_doubling", "feature_share", "expensive_calls",
         ]
-        assert body["alerts"][0]["rows"][1]["message"] == ":fire: feature `search` spend up 85% WoW ($12.40 -> $22.94)"
+        assert body["alerts"][0]["rows"][1]["message"] == ":fire: feature `search` spend is up 85% week over week ($12.40 -> $22.94, +$10.54), largest driver: call volume"
 
         assert len(smtp.messages) == 1
         mail = smtp.messages[0]
         assert mail.recipients == ["team@example.test", "lead@example.test"]
         parsed = message_from_bytes(mail.data)
         assert parsed["Subject"] == "LLM cost alerts for 2026-03-10: 9 alerts"
-        assert "feature `summarize` spend up 40% WoW ($10.00 -> $14.00)" in parsed.get_payload(decode=True).decode()
+        assert "feature `summarize` spend is up 39% week over week ($10.00 -> $13.88, +$3.88), largest driver: cache" in parsed.get_payload(decode=True).decode()
 
         run_alerts(conn, AS_OF)
         assert len(hook.received) == 1 and len(smtp.messages) == 1
@@ -224,7 +224,7 @@ def test_feature_share_opens_one_github_issue(conn, slack, slack_url, github):
     assert request.headers["Authorization"] == "Bearer ghp_SECRETtoken"
     issue = request.json()
     assert issue["title"] == "LLM costs: review the prompt and model of feature 'chat'"
-    assert "crossed 20% of 30-day spend: 33%" in issue["body"]
+    assert "is at 33% of 30-day spend ($211.00 of $633.92); crossed 20% today" in issue["body"]
     assert "ghp_SECRETtoken" not in _all_text(result)
 
     again = run_alerts(conn, AS_OF)

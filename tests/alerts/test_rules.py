@@ -14,23 +14,20 @@ EXPECTED_TEXT = """\
 LLM cost alerts for 2026-03-10
 
 *Week-over-week growth* (3)
-:fire: feature `chat` spend up 231% WoW ($49.00 -> $162.00)
-    why: call volume +$22.24 (4,900 -> 6,200 calls); tokens per call +$26.42 (1,000 -> 1,323); \
-unit price (model mix) +$64.34 ($0.0100 -> $0.0198 per 1k uncached tokens); cache-hit rate +$0.00 (0% -> 0%)
-    top users: `u_grace` +$120.00
-    top prompt versions: `chat-v2` +$120.00
+:fire: feature `chat` spend is up 231% week over week ($49.00 -> $162.00, +$113.00), largest driver: price per token
+    why: call volume +$22.24 (4,900 -> 6,200 calls); tokens per call +$26.42 (1,000 -> 1,323 tokens); price per token (model mix, list prices) +$64.34 ($0.0100 -> $0.0198 per 1k tokens before cache discounts); cache +$0.00 (no cache tokens in either week)
+    top users (net): `u_grace` +$120.00, `u_frank` -$7.00
+    top prompt versions (net): `chat-v2` +$120.00, `chat-v1` -$7.00
     dashboard: <http://metabase.local:3000/dashboard/7?feature=chat>
-:fire: feature `search` spend up 85% WoW ($12.40 -> $22.94)
-    why: call volume +$10.54 (1,000 -> 1,850 calls); tokens per call +$0.00 (1,240 -> 1,240); \
-unit price (model mix) +$0.00 ($0.0125 -> $0.0125 per 1k uncached tokens); cache-hit rate +$0.00 (20% -> 20%)
-    top users: `u_carol` +$6.20, `u_dave` +$3.10, `u_alice` +$1.24
-    top prompt versions: `search-v2` +$16.74
+:fire: feature `search` spend is up 85% week over week ($12.40 -> $22.94, +$10.54), largest driver: call volume
+    why: call volume +$10.54 (1,000 -> 1,850 calls); tokens per call +$0.00 (1,240 -> 1,240 tokens); price per token (model mix, list prices) +$0.00 ($0.0100 -> $0.0100 per 1k tokens before cache discounts); cache +$0.00 (no cache tokens in either week)
+    top users (net): `u_carol` +$6.20, `u_dave` +$3.10, `u_alice` +$1.24; 1 other user +$0.00
+    top prompt versions (net): `search-v2` +$16.74, `search-v1` -$6.20
     dashboard: <http://metabase.local:3000/dashboard/7?feature=search>
-:fire: feature `summarize` spend up 40% WoW ($10.00 -> $14.00)
-    why: call volume +$0.00 (500 -> 500 calls); tokens per call +$0.00 (2,000 -> 2,000); \
-unit price (model mix) +$0.00 ($0.0200 -> $0.0200 per 1k uncached tokens); cache-hit rate +$4.00 (50% -> 30%)
-    top users: `u_erin` +$4.00
-    top prompt versions: `summarize-v1` +$4.00
+:fire: feature `summarize` spend is up 39% week over week ($10.00 -> $13.88, +$3.88), largest driver: cache
+    why: call volume +$0.00 (500 -> 500 calls); tokens per call +$0.00 (2,000 -> 2,000 tokens); price per token (model mix, list prices) +$0.00 ($0.0144 -> $0.0144 per 1k tokens before cache discounts); cache +$3.88 (cache reads 90% -> 10% of input tokens)
+    top users (net): `u_erin` +$3.88
+    top prompt versions (net): `summarize-v1` +$3.88
     dashboard: <http://metabase.local:3000/dashboard/7?feature=summarize>
 
 *New spenders* (1)
@@ -40,7 +37,7 @@ unit price (model mix) +$0.00 ($0.0200 -> $0.0200 per 1k uncached tokens); cache
 :chart_with_upwards_trend: feature `chat` spent $120.00 yesterday, 17.1x its 7-day daily average ($7.00)
 
 *Share of total spend* (1)
-:warning: feature `chat` crossed 20% of 30-day spend: 33% ($211.00 of $634.04); please review its prompt and model
+:warning: feature `chat` is at 33% of 30-day spend ($211.00 of $633.92); crossed 20% today: please review its prompt and model
     dashboard: <http://metabase.local:3000/dashboard/7?feature=chat>
 
 *Expensive calls* (3)
@@ -65,7 +62,7 @@ def test_exact_payload_for_the_fixture_dataset(conn, alert_env, capsys):
     assert payload["text"] == EXPECTED_TEXT
     assert payload["blocks"][0] == {"type": "header", "text": {"type": "plain_text", "text": "LLM cost alerts for 2026-03-10"}}
     sections = [b["text"]["text"] for b in payload["blocks"] if b["type"] == "section"]
-    assert sections[0].startswith("*Week-over-week growth* (3)\n:fire: feature `chat` spend up 231% WoW")
+    assert sections[0].startswith("*Week-over-week growth* (3)\n:fire: feature `chat` spend is up 231% week over week")
     assert sum(1 for b in payload["blocks"] if b["type"] == "divider") == 5  # one per rule that fired
 
 
@@ -86,6 +83,12 @@ def test_wow_rule_order_floor_and_new_features(conn):
         assert sum(row["root_cause"].values()) == row["current_cost"] - row["prev_cost"]
     search = next(a.row for a in result.fired["wow_growth"] if a.subject == "search")
     assert search["root_cause"]["call_volume"] == search["current_cost"] - search["prev_cost"]
+    # summarize: every call reads the cache in both weeks; the token share fell, and that is all
+    summarize = next(a.row for a in result.fired["wow_growth"] if a.subject == "summarize")
+    assert summarize["root_cause"]["cache"] == summarize["current_cost"] - summarize["prev_cost"]
+    # the attribution lists add up to the delta, gains and losses both
+    chat = next(a for a in result.fired["wow_growth"] if a.subject == "chat")
+    assert "top users (net): `u_grace` +$120.00, `u_frank` -$7.00" in chat.details
 
 
 def test_noise_floor_is_configurable(conn, alert_env):
@@ -133,7 +136,7 @@ def test_digest_is_off_by_default_and_summarises_when_on(conn, alert_env):
     digest = run_alerts(conn, AS_OF, dry_run=True).fired["digest"][0]
     assert digest.message == (
         ":bar_chart: daily digest: $133.00 spent yesterday (3,300 calls); "
-        "last 7 days $309.64 vs $164.40 the week before (+88%)"
+        "last 7 days $309.52 vs $164.40 the week before (+88%)"
     )
     assert digest.details == (
         "top features: `chat` $162.00, `support_bot` $70.00, `translate` $24.00",
@@ -205,6 +208,11 @@ def test_rules_read_only_the_contract_columns(marts_warehouse):
         "feature", "prev_cost", "current_cost", "pct_change", "as_of", "prev_calls", "current_calls",
         "prev_tokens_per_call", "current_tokens_per_call", "prev_cost_per_1k_tokens",
         "current_cost_per_1k_tokens", "prev_cache_hit_rate", "current_cache_hit_rate",
+        "prev_input_tokens", "current_input_tokens", "prev_cache_read_tokens", "current_cache_read_tokens",
+        "prev_cache_write_tokens", "current_cache_write_tokens", "prev_cache_read_share",
+        "current_cache_read_share", "prev_cache_write_share", "current_cache_write_share",
+        "prev_cache_cost_factor", "current_cache_cost_factor", "prev_unrated_cache_tokens",
+        "current_unrated_cache_tokens",
     ]
     assert columns["feature_share"] == ["feature", "cost_30d", "share_of_total_30d", "over_threshold", "as_of"]
     assert columns["spend_summary"] == [

@@ -168,3 +168,43 @@ def test_decide_levels():
     assert decide(Decimal("4.9"), Decimal("0.1"), limit, hard, thresholds, throttle) == "block"
     assert decide(Decimal("5"), Decimal(0), limit, hard, thresholds, throttle) == "block"
     assert decide(Decimal("500"), Decimal(0), None, hard, thresholds, throttle) == "allow"  # unlimited
+
+
+THREE_PROBLEMS = """
+version: 1
+budgets:
+  - {name: a, scope: galaxy, value: x, period: monthly, limit_usd: 10}
+  - {name: b, scope: global, period: fortnightly, limit_usd: 10}
+  - name: c
+    scope: global
+    period: monthly
+    limit_usd: 5
+    limit_usd: -5
+  - {name: d, scope: project, value: p, period: monthly, limit_usd: 1, parent: nowhere}
+"""
+
+
+def test_every_problem_is_reported_at_once_on_one_line_as_a_config_error(tmp_path):
+    from llmcosts_core.settings import ConfigError
+
+    path = write(tmp_path, THREE_PROBLEMS)
+    with pytest.raises(ConfigError) as info:
+        load_budgets(path)
+    message = str(info.value)
+    # one line, whatever shows it (the CLI's last line, a Dagster failure, a log) shows them all
+    assert "\n" not in message
+    assert message.startswith(f"{path}: 5 problems: (1) ")
+    for part in ("key 'limit_usd' is given twice", "'galaxy'", "'fortnightly'", "non-negative amount, got -5",
+                 "'parent' names no budget: 'nowhere'"):
+        assert part in message, part
+    assert len(info.value.problems) == 5
+    assert "\n  - " in info.value.report()
+
+
+def test_budget_validate_exits_2_and_prints_every_problem(tmp_path, capsys):
+    from orchestration.cli import main
+
+    path = write(tmp_path, THREE_PROBLEMS)
+    assert main(["budget", "validate", "--file", str(path)]) == 2
+    out = capsys.readouterr().out
+    assert "5 problems" in out and "'fortnightly'" in out and "'nowhere'" in out

@@ -165,6 +165,35 @@ def test_backtest_reports_error_on_past_months(built):
             assert row["abs_pct_error"] < 0.10
 
 
+def test_a_forecast_is_posted_only_where_it_has_earned_it(built):
+    """budget_projected_breach.sql: enough days observed and a median backtested error under the
+    threshold; a budget without any backtest never gets a forecast line. Run inside a transaction
+    that pretends the trended member is heading for its limit, then rolled back."""
+    from alerts.sql_files import sql
+
+    def posted(conn, min_days, max_error):
+        params = {"as_of": AS_OF, "forecast_min_days": min_days, "forecast_max_error": max_error}
+        with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+            cur.execute(sql("budget_projected_breach.sql"), params)
+            return {(r["budget_name"], r["member"]): r for r in cur.fetchall()}
+
+    with psycopg.connect(built["url"]) as conn:
+        conn.execute("""
+            update marts.budget_status
+            set projected_breach = true, projected_limit_date = date '2026-03-25'
+            where member in ('trend_feature', 'u_pro') and budget_name in ('per_feature', 'user_ceiling:pro')""")
+        default = posted(conn, 7, 0.25)
+        # the trended series: backtested on three past months within 10%, so its forecast is posted
+        row = default[("per_feature", "trend_feature")]
+        assert row["backtests"] >= 3 and row["median_error"] < 0.10
+        # u_pro has spend in March only: no backtest, no forecast line, however alarming
+        assert ("user_ceiling:pro", "u_pro") not in default
+        # a stricter error threshold, or more days required than the 14 observed, and it is not
+        assert ("per_feature", "trend_feature") not in posted(conn, 7, row["median_error"] / 2)
+        assert ("per_feature", "trend_feature") not in posted(conn, 15, 0.25)
+        conn.rollback()
+
+
 def _days(start: date, end: date):
     while start < end:
         yield start
@@ -278,7 +307,9 @@ def test_thresholds_fire_once_each_and_a_new_period_starts_clean(built, monkeypa
         assert "user_ceiling:pro|u_pro|2026-03-01|90" not in posted
         assert not any("(untagged)" in s for s in posted)
         forecast = {row["subject"] for row in hook.rows("budget_forecast")}
-        assert "user_ceiling:pro|u_pro|2026-03-01|forecast" in forecast
+        # u_pro is heading for its ceiling, but user_ceiling:pro has no backtest (no past month):
+        # the forecast has not earned a line (see test_a_forecast_is_posted_only_where_it_has_earned_it)
+        assert "user_ceiling:pro|u_pro|2026-03-01|forecast" not in forecast
         assert not any(s.startswith("user_ceiling:free|u_free") for s in forecast)  # already over: no early warning
         assert first.errors == []
 

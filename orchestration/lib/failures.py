@@ -16,6 +16,9 @@ from llmcosts_core.errors import EXIT_CONFIG, EXIT_RUN_FAILED, EXIT_SERVICE, Ser
 from llmcosts_core.settings import ConfigError
 
 
+OWN_PACKAGES = ("ingestion", "alerts", "metabase", "llmcosts_core", "orchestration")
+
+
 @dataclass(frozen=True)
 class Failure:
     message: str
@@ -79,12 +82,21 @@ def classify(exc: BaseException, run_id: str | None = None) -> Failure:
             return Failure(_first_line(candidate), EXIT_SERVICE, run_id)
         if name.endswith("AuthError"):
             return Failure(_first_line(candidate), EXIT_CONFIG, run_id)
-    from dagster._core.errors import DagsterError
+    from dagster._core.errors import DagsterAssetCheckFailedError, DagsterError
+
+    for candidate in chain:
+        if isinstance(candidate, DagsterAssetCheckFailedError):
+            # Dagster lists the checks on the lines after its first: one line, checks named.
+            lines = [line.strip() for line in str(candidate).strip().splitlines() if line.strip()]
+            failed = "; ".join(lines[1:]) or "see the run log"
+            return Failure(f"blocking data-quality check failed ({failed}); nothing downstream was built. "
+                           "See raw.data_quality_results, fix the data, re-run the ingest", EXIT_RUN_FAILED, run_id)
 
     # The innermost exception that is not Dagster's own wrapper says what broke.
     domain = [c for c in chain if not isinstance(c, DagsterError)] or chain
     innermost = domain[-1]
     message = _first_line(innermost)
-    if type(innermost).__name__ not in message:
+    ours = type(innermost).__module__.split(".")[0] in OWN_PACKAGES  # our messages say what to fix
+    if not ours and type(innermost).__name__ not in message:
         message = f"{type(innermost).__name__}: {message}"
     return Failure(message, EXIT_RUN_FAILED, run_id)

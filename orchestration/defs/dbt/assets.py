@@ -84,6 +84,18 @@ class LlmcostsDbtTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else None
 
 
+def _quality_gate() -> None:
+    """No build on data a blocking check found wrong (ingestion.quality.results)."""
+    from ingestion.quality.results import raise_on_blocking_failures
+    from ingestion.schema import migrate
+    from llmcosts_core.warehouse import connect
+
+    with connect() as conn:
+        migrate(conn)
+        conn.commit()
+        raise_on_blocking_failures(conn)
+
+
 _project = llmcosts_dbt_project()
 
 
@@ -95,6 +107,7 @@ _project = llmcosts_dbt_project()
 )
 def llmcosts_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     args = dbt_build_args(config)
+    _quality_gate()
     context.log.info("dbt %s", " ".join(args))
     with patched_environ(dbt_run_environ()):
         yield from dbt.cli(args, context=context).stream()

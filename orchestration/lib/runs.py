@@ -40,7 +40,8 @@ def _instance() -> dg.DagsterInstance:
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
+        # No telemetry script, and no "join the community" pop-up (it posts to dagster.io) in the UI.
+        config.write_text("telemetry:\n  enabled: false\nnux:\n  enabled: false\n")
     return dg.DagsterInstance.get()
 
 
@@ -214,7 +215,7 @@ def source_notes(result: dg.ExecuteInProcessResult) -> list[str]:
     notes = []
     metadata = {}
     for event in result.get_asset_materialization_events():
-        materialization = event.asset_materialization
+        materialization = event.event_specific_data.materialization
         metadata[materialization.asset_key.to_user_string()] = {k: v.value for k, v in materialization.metadata.items()}
     if metadata.get("app_users", {}).get("configured") is False:
         notes.append("app users: not configured (LLMCOSTS_APP_USERS_CSV or LLMCOSTS_APP_USERS_SQL); "
@@ -237,7 +238,7 @@ def dbt_summary(result: dg.ExecuteInProcessResult) -> str:
     failing test in full on the lines after. `--verbose` shows dbt's own output."""
     layers: dict[str, int] = {}
     for event in result.get_asset_materialization_events():
-        path = event.asset_materialization.asset_key.path
+        path = event.event_specific_data.materialization.asset_key.path
         if len(path) > 1 and path[0] in ("staging", "intermediate", "marts"):
             layers[path[0]] = layers.get(path[0], 0) + 1
     evaluations = [e for e in result.get_asset_check_evaluations()
@@ -257,11 +258,14 @@ def run_build(as_of: date | None = None, full_refresh: bool = False) -> dg.Execu
     return run_job("build_warehouse", run_config=_warehouse_run_config(as_of, full_refresh))
 
 
-def run_daily_job(as_of: date | None = None, full_refresh: bool = False,
-                  dry_run: bool | None = None) -> dg.ExecuteInProcessResult:
-    """The `daily_warehouse` job (what the 08:00 schedule runs)."""
-    return run_job("daily_warehouse",
-                   run_config=_warehouse_run_config(as_of, full_refresh, dry_run=dry_run, with_alerts=True))
+def run_daily_job(as_of: date | None = None, full_refresh: bool = False, dry_run: bool | None = None,
+                  op_config: dict | None = None) -> dg.ExecuteInProcessResult:
+    """The `daily_warehouse` job (what the 08:00 schedule runs); `op_config` adds the config of
+    other ops (the demo's usage window)."""
+    run_config = _warehouse_run_config(as_of, full_refresh, dry_run=dry_run, with_alerts=True)
+    for op, config in (op_config or {}).items():
+        run_config["ops"][op] = {"config": config}
+    return run_job("daily_warehouse", run_config=run_config)
 
 
 def run_app_users() -> None:

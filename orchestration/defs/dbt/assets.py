@@ -17,6 +17,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration.defs.dbt.project import dbt_run_environ, ensure_manifest, llmcosts_dbt_project
 from orchestration.lib.environ import patched_environ
+from orchestration.lib.progress import collapsed_dbt_output
 
 DBT_ASSETS_OP_NAME = "llmcosts_dbt_models"
 
@@ -109,5 +110,5 @@ def llmcosts_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
     args = dbt_build_args(config)
     _quality_gate()
     context.log.info("dbt %s", " ".join(args))
-    with patched_environ(dbt_run_environ()):
+    with patched_environ(dbt_run_environ()), collapsed_dbt_output():
         yield from dbt.cli(args, context=context).stream()

@@ -27,19 +27,21 @@ import orjson
 
 from ingestion.mapping import FIELD_GROUPS, LLM_OBSERVATION_TYPES
 from ingestion.wire import Page
+from llmcosts_core.errors import ServiceUnavailable
 from llmcosts_core.retry import backoff_seconds, retry_after_seconds
-from llmcosts_core.settings import IngestSettings, LangfuseProject
+from llmcosts_core.settings import ConfigError, IngestSettings, LangfuseProject
 
 log = logging.getLogger(__name__)
 
 OBSERVATIONS_PATH = "api/public/v2/observations"
 
 
-class LangfuseAuthError(RuntimeError):
-    """Credentials were refused. Never retried: retrying a bad key only delays the fix."""
+class LangfuseAuthError(ConfigError):
+    """Credentials were refused. Never retried: retrying a bad key only delays the fix. A
+    configuration error: the fix is a key, not a retry."""
 
 
-class LangfuseUnavailableError(RuntimeError):
+class LangfuseUnavailableError(ServiceUnavailable):
     """The API kept failing after every retry."""
 
 
@@ -49,6 +51,18 @@ class FetchStats:
     retries: int = 0
     observations: int = 0
     retry_reasons: list[str] = field(default_factory=list)
+
+
+def _transport_reason(exc: Exception) -> str:
+    """What a person reads: 'connection refused', 'timed out', not the httpx class name."""
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    text = str(exc).lower()
+    if "refused" in text:
+        return "connection refused"
+    if "name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
+        return "unknown host"
+    return type(exc).__name__
 
 
 def _iso(value: datetime) -> str:
@@ -155,13 +169,16 @@ class LangfuseSource:
                 wait = retry_after_seconds(exc.response.headers.get("retry-after")) if status == 429 else None
                 reason = f"HTTP {status}"
             except (httpx.TimeoutException, httpx.TransportError) as exc:
-                wait, reason = None, type(exc).__name__
+                wait, reason = None, _transport_reason(exc)
             attempt += 1
             if attempt > self.settings.max_retries:
+                unreachable = not reason.startswith("HTTP")
                 raise LangfuseUnavailableError(
-                    f"Langfuse at {self.project.base_url} still failing after {self.settings.max_retries} "
-                    f"retries (last: {reason})"
-                )
+                    f"Langfuse at {self.project.base_url} is "
+                    + (f"not reachable ({reason})" if unreachable else f"failing ({reason})")
+                    + f" after {self.settings.max_retries} retries; "
+                    + ("check LANGFUSE_BASE_URL" if unreachable else "retry later or check Langfuse's status")
+                ) from None
             if wait is None:
                 wait = backoff_seconds(attempt, self.settings.backoff_base_s, self.settings.backoff_max_s)
             stats.retries += 1

@@ -31,7 +31,7 @@ from psycopg.conninfo import make_conninfo
 from psycopg.pq import Format, TransactionStatus
 
 from ingestion.langfuse_source import FetchStats, LangfuseSource
-from ingestion.mapping import COLUMN_INDEX, COLUMN_TYPES, COLUMNS
+from ingestion.mapping import COLUMN_INDEX, COLUMN_TYPES, COLUMNS, LLM_OBSERVATION_TYPES
 from ingestion.pricing.at_load import PRICED_COLUMN_TYPES, PRICED_COLUMNS, LoadPrices
 from ingestion.pricing.price_table import ensure_prices
 from ingestion.schema import ensure_partitions
@@ -103,6 +103,9 @@ class WindowResult:
     # What the freshness card and check read (raw.ingestion_runs), so they never scan the calls.
     project_id: str | None = None
     newest_call_at: datetime | None = None
+    # Share of the window's time already pulled, over every per-type pass (pages come newest first):
+    # what a progress bar can show for a window whose number of calls nobody knows in advance.
+    covered_fraction: float = 0.0
 
     def as_metadata(self) -> dict:
         data = asdict(self)
@@ -115,6 +118,26 @@ class WindowResult:
 def read_watermark(conn: psycopg.Connection, source_key: str) -> datetime | None:
     row = conn.execute(sql("read_watermark.sql"), {"source_key": source_key}).fetchone()
     return row[0] if row else None
+
+
+# First key of the two-key advisory locks that mark a live ingestion run ('llmc').
+_RUN_LOCK_NAMESPACE = 0x6C6C6D63
+
+
+def mark_abandoned_runs(conn: psycopg.Connection, run_id: str) -> list[str]:
+    """Mark 'abandoned' every run still 'running' whose session lock nobody holds (its process
+    died), and return their ids. A live run holds its lock, so it is never touched."""
+    abandoned = []
+    for (other,) in conn.execute(sql("running_ingestion_runs.sql"), {"run_id": run_id}).fetchall():
+        params = {"namespace": _RUN_LOCK_NAMESPACE, "run_id": other}
+        if conn.execute(sql("claim_ingestion_run_lock.sql"), params).fetchone()[0]:
+            conn.execute(sql("mark_ingestion_run_abandoned.sql"), {**params, "noticed_by": run_id})
+            conn.execute(sql("unlock_ingestion_run.sql"), params)
+            abandoned.append(other)
+    if abandoned:
+        log.warning("marked %d ingestion run(s) abandoned (their process died): %s", len(abandoned),
+                    ", ".join(abandoned))
+    return abandoned
 
 
 def _record_run(conn, result: WindowResult, run_id: str, started_at: datetime, status: str, error=None):
@@ -144,6 +167,16 @@ _ID, _TS, _PROJECT = (COLUMN_INDEX[name] for name in ("observation_id", "ts", "p
 _ROW_ID, _ROW_TS = itemgetter(_ID), itemgetter(_TS)
 _ROW_KEY = itemgetter(_ID, _TS)
 _ROW_REPORTED_COST = itemgetter(COLUMN_INDEX["cost_usd"])  # before pricing: what Langfuse reported
+_PASSES = sorted(LLM_OBSERVATION_TYPES)  # the order LangfuseSource.llm_call_pages pulls them in
+
+
+def covered_fraction(page_type: str | None, oldest: datetime | None, start: datetime, end: datetime,
+                     previous: float) -> float:
+    """How much of the window's pulling is done after a page reaching back to `oldest`. Pure."""
+    index = _PASSES.index(page_type) if page_type in _PASSES else 0
+    span = (end - start).total_seconds()
+    within = 0.0 if oldest is None or span <= 0 else min(max((end - oldest).total_seconds() / span, 0.0), 1.0)
+    return max(previous, (index + within) / len(_PASSES))
 
 
 def _one_row_per_key(rows: list[tuple]) -> list[tuple]:
@@ -375,6 +408,9 @@ def load_window(
         # Prices are fixed for one window: a new price version applies from the next.
         prices = LoadPrices(conn.execute("select raw.current_price_version()").fetchone()[0])
         result.watermark_before = read_watermark(conn, source_key)
+        # Session-level: it outlives this transaction and dies with the session (see the .sql).
+        conn.execute(sql("lock_ingestion_run.sql"), {"namespace": _RUN_LOCK_NAMESPACE, "run_id": run_id})
+        mark_abandoned_runs(conn, run_id)
         _record_run(conn, result, run_id, started_at, "running")
 
     stats = FetchStats()
@@ -395,6 +431,9 @@ def load_window(
                     if result.newest_call_at is None or newest[_TS] > result.newest_call_at:
                         result.newest_call_at, result.project_id = newest[_TS], newest[_PROJECT]
                     result.cost_usd += sum(filter(None, map(_ROW_REPORTED_COST, rows)), Decimal(0))
+                result.covered_fraction = covered_fraction(
+                    getattr(page, "observation_type", None), min(map(_ROW_TS, rows)) if rows else None,
+                    start, end, result.covered_fraction)
                 writer.put(rows, rejects)
                 collect_garbage()
                 result.rows_upserted += len(rows)
@@ -415,6 +454,7 @@ def load_window(
                 conn.rollback()
                 with conn.transaction():
                     _record_run(conn, result, run_id, started_at, "failed", error=f"{type(exc).__name__}: {exc}"[:500])
+                    conn.execute(sql("unlock_ingestion_run.sql"), {"namespace": _RUN_LOCK_NAMESPACE, "run_id": run_id})
             raise
 
     result.pages, result.retries = stats.pages, stats.retries
@@ -425,6 +465,7 @@ def load_window(
             {"source_key": source_key, "window_start": start, "window_end": end},
         )
         _record_run(conn, result, run_id, started_at, "succeeded")
+        conn.execute(sql("unlock_ingestion_run.sql"), {"namespace": _RUN_LOCK_NAMESPACE, "run_id": run_id})
         result.watermark_after = read_watermark(conn, source_key)
     result.duration_s = time.perf_counter() - clock
     return result

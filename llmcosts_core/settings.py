@@ -120,6 +120,18 @@ def env_str(name: str) -> str | None:
     return value.strip()
 
 
+DEFAULT_OWNER_TEAM = "data-platform"
+
+
+def owner_team() -> str:
+    """The team that owns the pipeline's assets in the Dagster UI (LLMCOSTS_OWNER_TEAM, a team name
+    such as `data-platform`). Read when the definitions load; not a secret."""
+    team = env_str("LLMCOSTS_OWNER_TEAM") or DEFAULT_OWNER_TEAM
+    if not all(c.isalnum() or c in "-_." for c in team):
+        raise ConfigError(f"LLMCOSTS_OWNER_TEAM must be a team name (letters, digits, - _ .), got {team!r}")
+    return team
+
+
 def env_secret(name: str) -> Secret | None:
     value = env_str(name)
     return Secret(value) if value is not None else None

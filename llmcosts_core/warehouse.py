@@ -17,7 +17,8 @@ from urllib.parse import parse_qs, urlparse
 
 import psycopg
 
-from llmcosts_core.settings import Settings, get_settings
+from llmcosts_core.errors import ServiceUnavailable
+from llmcosts_core.settings import ConfigError, Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -56,17 +57,30 @@ def database_url(settings: Settings | None = None) -> str:
     return _embedded_url(settings.pgdata_dir)
 
 
+def _warehouse_error(url: str, exc: psycopg.OperationalError, settings: Settings | None) -> Exception:
+    """One line naming what to fix. The URL can carry a password: say host and port, never the URL,
+    and never psycopg's message verbatim (it can quote the connection string)."""
+    text = str(exc).lower()
+    params = connection_params(url)
+    where = f"{params.get('host') or 'localhost'}:{params.get('port') or 5432}"
+    variable = "DATABASE_URL" if (settings or get_settings()).database_url is not None else "the embedded Postgres"
+    if "password authentication failed" in text or "no password supplied" in text:
+        return ConfigError(f"the warehouse at {where} refused the credentials; check the user and password in DATABASE_URL")
+    if "does not exist" in text and "database" in text:
+        return ConfigError(f"the database named in DATABASE_URL does not exist on {where}; check DATABASE_URL")
+    reason = "connection refused" if "refused" in text else "timed out" if "timeout" in text else "no answer"
+    fix = "check DATABASE_URL (or unset it to use the embedded Postgres)" if variable == "DATABASE_URL" \
+        else "check LLMCOSTS_HOME and that the embedded Postgres can start"
+    return ServiceUnavailable(f"the warehouse at {where} is not reachable ({reason}); {fix}")
+
+
 @contextmanager
 def connect(settings: Settings | None = None, *, autocommit: bool = False) -> Iterator[psycopg.Connection]:
     url = database_url(settings)
     try:
         conn = psycopg.connect(url, autocommit=autocommit, application_name="llmcosts")
     except psycopg.OperationalError as exc:
-        # The URL can carry a password: name the variable, never echo the value.
-        raise ConnectionError(
-            "cannot connect to the warehouse; check DATABASE_URL (or unset it to use the "
-            f"embedded Postgres): {type(exc).__name__}"
-        ) from None
+        raise _warehouse_error(url, exc, settings) from None
     with conn:
         version = conn.info.server_version
         if version < MIN_SERVER_VERSION:

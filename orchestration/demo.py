@@ -8,6 +8,7 @@ doubles the numbers.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from datetime import UTC, datetime, timedelta
@@ -56,35 +57,27 @@ def _summary(as_of) -> list[str]:
     return lines
 
 
-def _load_demo_usage(end: datetime, days: int, calls_per_day: int) -> None:
+@contextlib.contextmanager
+def _demo_usage_source(end: datetime, days: int, calls_per_day: int):
     """Feature usage events matching the synthetic traffic, served by a local Plausible-compatible
-    API and loaded by the real `feature_usage` asset."""
+    API for the length of the daily job, whose `feature_usage` asset loads them."""
     from ingestion.plausible.demo_usage import (
         demo_plausible_env,
         demo_plausible_server,
         generate_feature_usage,
     )
-    from orchestration.cli_plausible import run_feature_usage
     from orchestration.lib.environ import patched_environ
 
     rows = generate_feature_usage(end, days=days, calls_per_day=calls_per_day, seed=7)
     with demo_plausible_server(rows) as plausible, patched_environ(demo_plausible_env(plausible)):
-        run_feature_usage(since=(end - timedelta(days=days)).date(), until=end.date() + timedelta(days=1))
+        yield
 
 
 def run_demo(calls_per_day: int = 1500, days: int = 60, html_path: str | None = None) -> int:
     from ingestion.local_langfuse.server import LocalLangfuseServer
     from ingestion.local_langfuse.workload import generate_observations, write_app_users_csv
     from llmcosts_core.settings import LangfuseProject, Secret
-    from orchestration.lib.runs import (
-        run_alerts,
-        run_app_users,
-        run_budgets_load,
-        run_build,
-        run_ingest,
-        run_throttle_export,
-        write_report,
-    )
+    from orchestration.lib.runs import dbt_summary, run_daily_job, run_ingest, source_notes, write_report
 
     started = time.perf_counter()
     settings = get_settings()
@@ -115,20 +108,33 @@ def run_demo(calls_per_day: int = 1500, days: int = 60, html_path: str | None = 
         project = LangfuseProject(DEMO_PUBLIC_KEY, Secret(DEMO_SECRET_KEY), server.base_url)
         _reset_demo_rows(project.source_key)
 
-        print("\n[1/4] ingest: Langfuse v2 observations -> raw.llm_calls (monthly partitions)")
+        print("\n[1/4] ingest: Langfuse v2 observations -> raw.llm_calls (monthly partitions), quality checks")
+        checks = {"passed": 0, "failed_warn": 0, "failed_error": 0}
         for summary in run_ingest(now=end + timedelta(seconds=1)):
             print(f"  {summary['month']}: {summary['rows_upserted']:,} rows, {summary['rejects']} rejects, "
                   f"{summary['pages']} pages, ${summary['cost_total_usd']:,.2f} in {summary['duration_s']}s")
+            for key, value in summary["checks"].items():
+                checks[key] += value
 
-    print("\n[2/4] build: app users, product usage (local Plausible), budgets, dbt build of the marts")
-    run_app_users()
-    _load_demo_usage(end, days, calls_per_day)
-    run_budgets_load()
-    run_build(as_of=as_of, full_refresh=True)
-    run_throttle_export()
-
-    print("\n[3/4] alerts (dry run: no SLACK_WEBHOOK_URL)" if not settings.slack_webhook_url else "\n[3/4] alerts")
-    print(run_alerts(as_of=as_of, dry_run=not settings.slack_webhook_url))
+    dry_run = not settings.slack_webhook_url
+    print("\n[2/4] build: the daily_warehouse job (app users, product usage from a local Plausible, budgets, "
+          "bills, dbt build)")
+    print("[3/4] alerts" + (" (dry run: no SLACK_WEBHOOK_URL)" if dry_run else "") + ", in the same job")
+    with _demo_usage_source(end, days, calls_per_day):
+        usage_window = {"since": (end - timedelta(days=days)).date().isoformat(),
+                        "until": (end.date() + timedelta(days=1)).isoformat()}
+        result = run_daily_job(as_of=as_of, full_refresh=True, dry_run=dry_run,
+                               op_config={"feature_usage": usage_window})
+    print(dbt_summary(result))
+    for note in source_notes(result):
+        print(f"  note: {note}")
+    alerts = result.asset_materializations_for_node("slack_alerts")
+    if alerts:
+        metadata = {key: value.value for key, value in alerts[0].metadata.items()}
+        fired = metadata.get("fired") or {}
+        counts = ", ".join(f"{rule} {len(subjects)}" for rule, subjects in fired.items()) if isinstance(
+            fired, dict) else str(fired)
+        print(f"  alerts: fired {counts or 'none'}")
 
     print("\n[4/4] dashboards")
     report = Path(html_path) if html_path else settings.data_dir / "report.html"
@@ -138,6 +144,8 @@ def run_demo(calls_per_day: int = 1500, days: int = 60, html_path: str | None = 
     print()
     for line in _summary(as_of):
         print(line)
+    print(f"data-quality checks on raw.llm_calls: {checks['passed']} passed, {checks['failed_warn']} warnings, "
+          f"{checks['failed_error']} blocking failures (raw.data_quality_results)")
     print(f"\ndone in {time.perf_counter() - started:.0f}s. Next: `make ui` opens the Dagster UI "
           "(http://127.0.0.1:3000) on these assets; `make test` runs the tests.")
     return 0

@@ -32,11 +32,16 @@ def test_ingest_window_across_a_month_boundary(migrated_warehouse, langfuse, cap
         assert conn.execute("select count(*) from raw.llm_calls").fetchone()[0] == expected
 
 
-def test_wrong_secret_fails_with_exit_1_naming_the_variable(migrated_warehouse, langfuse, monkeypatch, capsys):
+def test_wrong_secret_is_a_configuration_error_naming_the_variable(migrated_warehouse, langfuse, monkeypatch,
+                                                                    capsys):
     monkeypatch.setenv("LANGFUSE_SECRET_KEY", "sk-wrong-and-secret")
-    assert main(["ingest", "--since", "2026-11-01", "--until", "2026-11-02"]) == 1
-    err = capsys.readouterr().err
-    assert "LANGFUSE_SECRET_KEY" in err and "sk-wrong-and-secret" not in err
+    assert main(["ingest", "--since", "2026-11-01", "--until", "2026-11-02"]) == 2
+    captured = capsys.readouterr()
+    last = captured.err.strip().splitlines()[-1]
+    assert last.startswith("error: Langfuse refused the credentials (HTTP 401)") and "LANGFUSE_SECRET_KEY" in last
+    assert "Dagster run" in last  # where the trace is
+    assert "sk-wrong-and-secret" not in captured.err + captured.out
+    assert "Traceback" not in captured.err  # the trace only under --verbose
 
 
 def test_no_langfuse_configured_is_a_clear_failure(migrated_warehouse, capsys):

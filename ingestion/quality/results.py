@@ -43,3 +43,23 @@ def record(
         with conn.cursor() as cur:
             cur.executemany(sql("quality/record_result.sql"), rows)
     return len(rows)
+
+
+class BlockingQualityFailure(RuntimeError):
+    """A blocking check's latest evaluation failed: building the marts would publish wrong numbers."""
+
+
+def raise_on_blocking_failures(conn: psycopg.Connection) -> None:
+    """Stop a build whose input failed a blocking check, naming each check and window. Dagster's
+    blocking checks stop what runs after them in the same run; this carries that to the daily and
+    build jobs, which run after the ingestion, in runs of their own."""
+    failures = conn.execute(sql("quality/latest_blocking_failures.sql")).fetchall()
+    if not failures:
+        return
+    listed = ", ".join(
+        f"{name} on {(partition or 'all')[:7]} ({unexpected or 0} rows)" for name, partition, unexpected, _at in failures
+    )
+    raise BlockingQualityFailure(
+        f"blocking data-quality check failed on raw.llm_calls: {listed}; the marts were not built. "
+        "See raw.data_quality_results, fix the data, then re-run `llmcosts ingest --full` for that month"
+    )

@@ -15,14 +15,17 @@ import dagster as dg
 from ingestion.loader import read_watermark
 from ingestion.pipeline import incremental_window
 from ingestion.schema import migrate, month_starts
-from llmcosts_core.settings import Settings, get_settings
+from ingestion.sql_files import sql
+from llmcosts_core.settings import ConfigError, Settings, get_settings
 from llmcosts_core.warehouse import connect
+from orchestration.lib.failures import RunFailed, classify
+
+__all__ = ["RunFailed", "materialize", "run_job"]
 
 log = logging.getLogger(__name__)
 
 
-class RunFailed(RuntimeError):
-    pass
+VERBOSE = False  # set by the CLI's --verbose: Dagster's console log in full, dbt's output too
 
 
 def _instance() -> dg.DagsterInstance:
@@ -37,13 +40,44 @@ def _instance() -> dg.DagsterInstance:
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
+        # No telemetry script, and no "join the community" pop-up (it posts to dagster.io) in the UI.
+        config.write_text("telemetry:\n  enabled: false\nnux:\n  enabled: false\n")
     return dg.DagsterInstance.get()
 
 
-def _quiet_loggers(run_config: dict) -> dict:
-    # Dagster's console logger prints every engine event at DEBUG; users want progress lines.
-    return {**run_config, "loggers": {"console": {"config": {"log_level": "INFO"}}}}
+def _console_logging(run_config: dict) -> dict:
+    """Dagster's console logger prints every event, and a failure's stack trace, which the CLI
+    prints itself as one line (the trace under --verbose). Every event stays in the run log."""
+    level = "DEBUG" if VERBOSE else "CRITICAL"
+    return {**run_config, "loggers": {"console": {"config": {"log_level": level}}}}
+
+
+def _execute(job: dg.JobDefinition, *, run_config: dict | None, partition_key: str | None,
+             tags: dict | None) -> dg.ExecuteInProcessResult:
+    from dagster._core.utils import make_new_run_id
+
+    run_id = make_new_run_id()
+    try:
+        return job.execute_in_process(
+            run_config=_console_logging(run_config or {}),
+            instance=_instance(),
+            partition_key=partition_key,
+            tags=tags,
+            run_id=run_id,
+            raise_on_error=True,
+        )
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
+        raise RunFailed(classify(exc, run_id), exc) from exc
+
+
+def run_job(name: str, *, run_config: dict | None = None, partition_key: str | None = None,
+            tags: dict | None = None) -> dg.ExecuteInProcessResult:
+    """Run one of the jobs of `orchestration.definitions` (the same the schedules run), checks included."""
+    from orchestration.definitions import defs
+
+    return _execute(defs.resolve_job_def(name), run_config=run_config, partition_key=partition_key, tags=tags)
 
 
 def materialize(
@@ -54,26 +88,18 @@ def materialize(
     selection=None,
     tags: dict | None = None,
 ) -> dg.ExecuteInProcessResult:
+    """Materialize a few assets (a domain command: `usage load`, `bills load`), with the asset
+    checks that target them and the project's resources."""
     from orchestration.definitions import defs
 
-    result = dg.materialize(
-        list(assets),
-        run_config=_quiet_loggers(run_config or {}),
-        partition_key=partition_key,
-        resources=defs.resources,
-        instance=_instance(),
-        selection=selection,
-        tags=tags,
-        raise_on_error=False,
-    )
-    if not result.success:
-        failures = [
-            event.event_specific_data.error.message.strip().splitlines()[-1]
-            for event in result.all_events
-            if event.is_step_failure and event.event_specific_data and event.event_specific_data.error
-        ]
-        raise RunFailed("; ".join(failures) or "the run failed; see the Dagster UI for the run log")
-    return result
+    keys = {key for asset in assets for key in asset.keys}
+    checks = [c for c in defs.asset_checks or [] if any(spec.asset_key in keys for spec in c.check_specs)]
+    adhoc = dg.Definitions(assets=list(assets), asset_checks=checks, resources=defs.resources)
+    job = adhoc.resolve_implicit_global_asset_job_def()
+    if selection is not None:
+        job = job.get_subset(asset_selection=set(dg.AssetSelection.from_coercible(selection).resolve(
+            adhoc.resolve_asset_graph())))
+    return _execute(job, run_config=run_config, partition_key=partition_key, tags=tags)
 
 
 # -- ingestion ---------------------------------------------------------------------------------
@@ -102,41 +128,144 @@ def months_to_ingest(
 def run_ingest(
     since: datetime | None = None, until: datetime | None = None, full: bool = False, now: datetime | None = None
 ) -> list[dict]:
-    """Materialize `llm_calls` for every month in the requested (or incremental) window."""
-    from orchestration.defs.langfuse.assets import llm_calls
+    """Run the ingestion job (`llm_calls` and its quality checks, as the hourly schedule does) for
+    every month in the requested (or incremental) window."""
+    from orchestration.lib import progress
 
     settings = get_settings()
     now = now or datetime.now(UTC)
     months = months_to_ingest(settings, now, since, until, full)
     mode = "full" if full else "incremental"
     summaries = []
-    for month in months:
+    for number, month in enumerate(months, start=1):
         config: dict = {"mode": mode}
         if since is not None:
             config["since"] = max(since, datetime(month.year, month.month, 1, tzinfo=UTC)).isoformat()
         if until is not None or since is not None:
             config["until"] = (until or now).isoformat()
-        log.info("ingesting %s (%s)", month.isoformat()[:7], mode)
-        result = materialize(
-            [llm_calls],
-            partition_key=month.isoformat(),
-            run_config={"ops": {"llm_calls": {"config": config}}},
-        )
+        label = month.isoformat()[:7]
+        if not progress.start(label, f"ingest {label} (month {number} of {len(months)})", total=1.0):
+            log.info("ingesting %s (%s), month %d of %d", label, mode, number, len(months))
+        result = run_job("ingest_llm_calls", partition_key=month.isoformat(),
+                         run_config={"ops": {"llm_calls": {"config": config}}})
         materialization = result.asset_materializations_for_node("llm_calls")[0]
-        summaries.append({"month": month.isoformat()[:7],
-                          **{k: v.value for k, v in materialization.metadata.items() if k != "windows"}})
+        summary = {"month": label, **{k: v.value for k, v in materialization.metadata.items() if k != "windows"}}
+        summary["checks"] = check_outcomes(result)
+        progress.finish(label, f"{summary['rows_upserted']:,} rows, {summary['rejects']} rejects")
+        summaries.append(summary)
     return summaries
 
 
-# -- dbt, alerts, dashboards ----------------------------------------------------------------------
-def run_build(as_of: date | None = None, full_refresh: bool = False) -> dg.ExecuteInProcessResult:
-    """dbt build of every model, with `as_of` passed as a var."""
-    from orchestration.defs.dbt.assets import dbt_run_config, llmcosts_dbt_models
+def check_outcomes(result: dg.ExecuteInProcessResult) -> dict[str, int]:
+    """How many asset checks of a run passed and failed (by severity): the run summary's line."""
+    counts = {"passed": 0, "failed_warn": 0, "failed_error": 0}
+    for evaluation in result.get_asset_check_evaluations():
+        if evaluation.passed:
+            counts["passed"] += 1
+        elif evaluation.severity == dg.AssetCheckSeverity.ERROR:
+            counts["failed_error"] += 1
+        else:
+            counts["failed_warn"] += 1
+    return counts
 
-    return materialize(
-        [llmcosts_dbt_models],
-        run_config=dbt_run_config(as_of.isoformat() if as_of else None, full_refresh=full_refresh),
-    )
+
+# -- the warehouse jobs (orchestration/lib/daily.py) ----------------------------------------------
+def newest_call_at(settings: Settings | None = None) -> datetime | None:
+    """The newest call ingestion has recorded (raw.ingestion_runs: no scan of the calls)."""
+    with connect(settings) as conn:
+        migrate(conn)
+        conn.commit()
+        return conn.execute(sql("newest_ingested_call.sql")).fetchone()[0]
+
+
+def check_as_of(as_of: date | None, strict: bool = False) -> str | None:
+    """A build's windows end at `as_of` (exclusive). After the newest ingested call they would
+    describe days with no data yet: a warning that names the newest call, an error with --strict."""
+    if as_of is None:
+        return None
+    newest = newest_call_at()
+    if newest is not None and as_of <= (newest.astimezone(UTC).date() + timedelta(days=1)):
+        return None
+    newest_text = newest.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if newest else "none ingested yet"
+    message = (f"--as-of {as_of} is after the newest ingested call ({newest_text}): the windows would "
+               "cover days with no data; ingest first, or pass an earlier --as-of")
+    if strict:
+        raise ConfigError(message)
+    return message
+
+
+def _warehouse_run_config(as_of: date | None, full_refresh: bool, dry_run: bool | None = None,
+                          with_alerts: bool = False) -> dict:
+    from orchestration.defs.dbt.assets import dbt_run_config
+
+    config = dbt_run_config(as_of.isoformat() if as_of else None, full_refresh=full_refresh)
+    if with_alerts:
+        alerts: dict = {}
+        if as_of:
+            alerts["as_of"] = as_of.isoformat()
+        if dry_run is not None:
+            alerts["dry_run"] = dry_run
+        config["ops"]["slack_alerts"] = {"config": alerts}
+    return config
+
+
+def source_notes(result: dg.ExecuteInProcessResult) -> list[str]:
+    """One line per source that loaded nothing because it is not configured, naming the marts that
+    stay empty and the variable that fills them: an empty mart is never silent."""
+    notes = []
+    metadata = {}
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        metadata[materialization.asset_key.to_user_string()] = {k: v.value for k, v in materialization.metadata.items()}
+    if metadata.get("app_users", {}).get("configured") is False:
+        notes.append("app users: not configured (LLMCOSTS_APP_USERS_CSV or LLMCOSTS_APP_USERS_SQL); "
+                     "the cohort marts (per plan, per signup cohort) are empty and users fall to the default tier")
+    if metadata.get("feature_usage", {}).get("source") == "none":
+        notes.append("product usage: not configured (PLAUSIBLE_API_KEY + PLAUSIBLE_SITE_ID, or "
+                     "LLMCOSTS_FEATURE_USAGE_CSV); cost per feature use falls back to counting calls")
+    bills = metadata.get("provider_bills")
+    if bills is not None and not bills.get("files_loaded") and not bills.get("files_already_loaded"):
+        notes.append(f"provider bills: no bill files in {bills.get('bills_dir')} (LLMCOSTS_BILLS_DIR); "
+                     "the billing reconciliation marts are empty")
+    budgets = metadata.get("budgets")
+    if budgets is not None and not budgets.get("budgets_loaded"):
+        notes.append(f"budgets: {budgets.get('path')} declares no budget; the budget marts are empty")
+    return notes
+
+
+def dbt_summary(result: dg.ExecuteInProcessResult) -> str:
+    """dbt's output in one line per stage (models built per layer, tests passed/failed); every
+    failing test in full on the lines after. `--verbose` shows dbt's own output."""
+    layers: dict[str, int] = {}
+    for event in result.get_asset_materialization_events():
+        path = event.event_specific_data.materialization.asset_key.path
+        if len(path) > 1 and path[0] in ("staging", "intermediate", "marts"):
+            layers[path[0]] = layers.get(path[0], 0) + 1
+    evaluations = [e for e in result.get_asset_check_evaluations()
+                   if len(e.asset_key.path) > 1 and e.asset_key.path[0] in ("staging", "intermediate", "marts")]
+    failed = [e for e in evaluations if not e.passed]
+    built = ", ".join(f"{layer} {count}" for layer, count in sorted(layers.items(), key=lambda kv: len(kv[0])))
+    lines = [f"dbt build: models built: {built or 'none'}; tests: {len(evaluations) - len(failed)} passed, "
+             f"{len(failed)} failed"]
+    for evaluation in failed:
+        lines.append(f"  failed test {evaluation.check_name} on {evaluation.asset_key.to_user_string()} "
+                     f"({evaluation.severity.value})")
+    return "\n".join(lines)
+
+
+def run_build(as_of: date | None = None, full_refresh: bool = False) -> dg.ExecuteInProcessResult:
+    """The `build_warehouse` job: every configured source upstream of the marts, then dbt build."""
+    return run_job("build_warehouse", run_config=_warehouse_run_config(as_of, full_refresh))
+
+
+def run_daily_job(as_of: date | None = None, full_refresh: bool = False, dry_run: bool | None = None,
+                  op_config: dict | None = None) -> dg.ExecuteInProcessResult:
+    """The `daily_warehouse` job (what the 08:00 schedule runs); `op_config` adds the config of
+    other ops (the demo's usage window)."""
+    run_config = _warehouse_run_config(as_of, full_refresh, dry_run=dry_run, with_alerts=True)
+    for op, config in (op_config or {}).items():
+        run_config["ops"][op] = {"config": config}
+    return run_job("daily_warehouse", run_config=run_config)
 
 
 def run_app_users() -> None:
@@ -152,21 +281,7 @@ def run_budgets_load() -> None:
     materialize([budgets])
 
 
-def run_throttle_export() -> None:
-    """Write the throttle list JSON for applications (after the dbt build)."""
-    from orchestration.defs.budgets.assets import budget_throttle_list_export
-
-    materialize([budget_throttle_list_export])
-
-
-def run_alerts(as_of: date | None = None, dry_run: bool = False) -> str:
-    from orchestration.defs.alerts.assets import slack_alerts
-
-    config: dict = {"dry_run": dry_run}
-    if as_of:
-        config["as_of"] = as_of.isoformat()
-    result = materialize([slack_alerts], run_config={"ops": {"slack_alerts": {"config": config}}})
-    metadata = result.asset_materializations_for_node("slack_alerts")[0].metadata
+def alerts_summary(metadata: dict) -> str:
     lines = []
     for key, value in metadata.items():
         if key == "message":  # the post itself, already printed by a dry run (and posted otherwise)
@@ -178,6 +293,16 @@ def run_alerts(as_of: date | None = None, dry_run: bool = False) -> str:
             continue
         lines.append(f"{key}: {value.value}")
     return "\n".join(lines)
+
+
+def run_alerts(as_of: date | None = None, dry_run: bool = False) -> str:
+    from orchestration.defs.alerts.assets import slack_alerts
+
+    config: dict = {"dry_run": dry_run}
+    if as_of:
+        config["as_of"] = as_of.isoformat()
+    result = materialize([slack_alerts], run_config={"ops": {"slack_alerts": {"config": config}}})
+    return alerts_summary(result.asset_materializations_for_node("slack_alerts")[0].metadata)
 
 
 def run_metabase_sync() -> str:
@@ -195,30 +320,27 @@ def write_report(path, as_of: date | None = None):
         return write_html_report(path, conn, as_of=as_of)
 
 
+def ingest_summary_line(summaries: list[dict]) -> str:
+    parts = []
+    for s in summaries:
+        checks = s.get("checks") or {}
+        failed = checks.get("failed_error", 0) + checks.get("failed_warn", 0)
+        parts.append(f"{s['month']}: {s['rows_upserted']:,} rows, {s['rejects']} rejects, "
+                     f"checks {checks.get('passed', 0)} passed / {failed} failed")
+    return "ingested: " + ("; ".join(parts) or "nothing to pull")
+
+
 def run_daily(as_of: date | None = None) -> list[str]:
-    """The daily pipeline: ingest (incremental), app users when configured, dbt build, alerts,
-    and the Metabase sync when METABASE_URL is set."""
-    import os
-
-    lines = []
-    summaries = run_ingest()
-    lines.append(
-        "ingested: "
-        + ", ".join(f"{s['month']}: {s['rows_upserted']} rows, {s['rejects']} rejects" for s in summaries)
-    )
-    if os.environ.get("LLMCOSTS_APP_USERS_CSV") or os.environ.get("LLMCOSTS_APP_USERS_SQL"):
-        run_app_users()
-        lines.append("app users loaded")
-    if os.environ.get("PLAUSIBLE_API_KEY") or os.environ.get("LLMCOSTS_FEATURE_USAGE_CSV"):
-        from orchestration.cli_plausible import run_feature_usage
-
-        run_feature_usage()
-        lines.append("feature usage loaded")
-    run_budgets_load()
-    run_build(as_of=as_of)
+    """The daily pipeline: the ingestion job for the incremental window, then the daily_warehouse
+    job (sources, dbt build, throttle list, alerts, Metabase) exactly as the schedule runs it."""
+    lines = [ingest_summary_line(run_ingest())]
+    result = run_daily_job(as_of=as_of)
     lines.append(f"dbt build done (as_of {as_of or 'today'})")
-    run_throttle_export()
-    lines.append(run_alerts(as_of=as_of))
-    if get_settings().metabase_url:
-        lines.append(run_metabase_sync())
+    lines.extend(f"note: {note}" for note in source_notes(result))
+    materializations = result.asset_materializations_for_node("slack_alerts")
+    if materializations:
+        lines.append(alerts_summary(materializations[0].metadata))
+    metabase = result.asset_materializations_for_node("metabase_dashboards")
+    if metabase:
+        lines.append("metabase: " + ", ".join(f"{k} {v.value}" for k, v in metabase[0].metadata.items()))
     return lines

@@ -20,6 +20,7 @@ from llmcosts_core.settings import get_settings
 from llmcosts_core.warehouse import connect
 from orchestration.defs.dbt.project import dbt_run_environ, ensure_manifest, llmcosts_dbt_project
 from orchestration.lib.environ import patched_environ
+from orchestration.lib.progress import collapsed_dbt_output
 
 DBT_ASSETS_OP_NAME = "llmcosts_dbt_models"
 
@@ -87,6 +88,18 @@ class LlmcostsDbtTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else None
 
 
+def _quality_gate() -> None:
+    """No build on data a blocking check found wrong (ingestion.quality.results)."""
+    from ingestion.quality.results import raise_on_blocking_failures
+    from ingestion.schema import migrate
+    from llmcosts_core.warehouse import connect
+
+    with connect() as conn:
+        migrate(conn)
+        conn.commit()
+        raise_on_blocking_failures(conn)
+
+
 _project = llmcosts_dbt_project()
 
 
@@ -98,11 +111,13 @@ _project = llmcosts_dbt_project()
 )
 def llmcosts_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     args = dbt_build_args(config)
+    # A blocking data-quality failure on raw.llm_calls stops the build before anything reads it.
+    _quality_gate()
     # The dashboards read alerts.alert_log beside the marts: it must exist (empty) from the first
     # build, not only after the first alert run. Its DDL stays with its owner, alerts/ (the
     # statement is `create ... if not exists`, so this is a no-op once it exists).
     with connect(get_settings()) as conn:
         ensure_alert_log_schema(conn)
     context.log.info("dbt %s", " ".join(args))
-    with patched_environ(dbt_run_environ()):
+    with patched_environ(dbt_run_environ()), collapsed_dbt_output():
         yield from dbt.cli(args, context=context).stream()

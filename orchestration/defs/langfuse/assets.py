@@ -9,6 +9,7 @@ from pydantic import Field
 
 from ingestion.pipeline import ingest_month
 from orchestration.defs.langfuse.partitions import monthly_partitions
+from orchestration.lib import progress as ui_progress
 from orchestration.lib.settings_resource import SettingsResource
 
 
@@ -40,13 +41,18 @@ def _parse(value: str | None) -> datetime | None:
 )
 def llm_calls(context: dg.AssetExecutionContext, config: IngestConfig, llmcosts: SettingsResource):
     month = date.fromisoformat(context.partition_key)
+    projects = len(llmcosts.settings().langfuse_projects) or 1
+    done_projects: set[str] = set()
 
     def progress(result):
+        # The CLI shows a bar (orchestration.lib.progress); the run log gets a line every 20 pages.
+        # The share done is the time of the window already pulled: nobody knows the call count ahead.
+        done_projects.add(result.source_key)
+        completed = (len(done_projects) - 1 + result.covered_fraction) / projects
+        detail = f"{result.rows_upserted:,} rows, {result.pages} pages, {result.rows_rejected} rejects"
+        ui_progress.update(context.partition_key[:7], completed, detail)
         if result.pages % 20 == 0:
-            context.log.info(
-                f"{result.source_key.split('#')[-1]}: {result.pages} pages, {result.rows_upserted} rows, "
-                f"{result.rows_rejected} rejects so far"
-            )
+            context.log.info(f"{result.source_key.split('#')[-1]}: {detail} so far ({completed:.0%} of the window)")
 
     results = ingest_month(
         llmcosts.settings(),

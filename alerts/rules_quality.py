@@ -13,10 +13,11 @@ Environment (read at evaluation time): `LLMCOSTS_BILLING_GAP_PCT`, `LLMCOSTS_BIL
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from alerts.engine import Message, Rule, RuleContext, register
+from alerts.engine import FiredAlert, Message, Rule, RuleContext, register, register_consolidator
 from alerts.formatting import code, count, money, percent, share
 from llmcosts_core.settings import ConfigError, env_str
 
@@ -39,18 +40,89 @@ def _check_subject(row: dict[str, Any]) -> str:
     return row["check_name"] + (f" [{row['partition_key']}]" if row.get("partition_key") else "")
 
 
-def format_failed_check(row: dict[str, Any], ctx: RuleContext) -> Message:
-    icon = ":x:" if row["severity"] == "ERROR" else ":warning:"
+def _window_label(row: dict[str, Any]) -> str | None:
+    """'2026-11' for a month partition key ('2026-11-01'): what a reader calls it."""
+    key = row.get("partition_key")
+    return key[:7] if key and len(key) == 10 and key.endswith("-01") else key
+
+
+def _value(check_name: str, value: Any) -> str:
+    # The share checks (tag_coverage, unpriced_share, rejects_share) measure fractions of calls;
+    # freshness measures hours. A bare 0.851358 means nothing at 8 am.
+    if check_name.endswith(("_share", "_coverage")):
+        return share(value)
+    if check_name == "freshness":
+        return f"{Decimal(str(value)).quantize(Decimal('0.1'))} h"
+    return f"{value:g}"
+
+
+def _measure(row: dict[str, Any]) -> str:
     observed, threshold = row.get("observed_value"), row.get("threshold")
-    measure = ""
-    if observed is not None:
-        measure = f": observed {observed:g}" + (f" (threshold {threshold:g})" if threshold is not None else "")
-    headline = f"{icon} data-quality check {code(_check_subject(row))} failed ({row['severity']}){measure}"
+    if observed is None:
+        return ""
+    text = _value(row["check_name"], observed)
+    return text + (f" (threshold {_value(row['check_name'], threshold)})" if threshold is not None else "")
+
+
+def _severity_words(row: dict[str, Any]) -> tuple[str, str]:
+    if row["severity"] == "ERROR":
+        return ":x:", "blocking: the marts are not rebuilt until it passes"
+    return ":warning:", "a warning: the marts are built, read them with care"
+
+
+def format_failed_check(row: dict[str, Any], ctx: RuleContext) -> Message:
+    icon, consequence = _severity_words(row)
+    where = f" for {_window_label(row)}" if row.get("partition_key") else ""
+    measure = _measure(row)
+    headline = (f"{icon} data-quality check {code(row['check_name'])} failed{where}"
+                f"{': ' + measure if measure else ''}; {consequence}")
     details = []
     if row.get("unexpected_count"):
         details.append(f"{count(row['unexpected_count'])} offending row(s) of {count(row['element_count'] or 0)}")
     details.append("runbook: docs/runbook.md")
     return Message(headline, tuple(details))
+
+
+@register_consolidator
+def consolidate_failed_checks(fired: dict[str, list[FiredAlert]], ctx: RuleContext) -> dict[str, list[FiredAlert]]:
+    """One line per failing check, however many month windows it failed in (the same cause, e.g.
+    untagged traffic, fails tag_coverage in every month); every window's row stays in the log."""
+    alerts = fired.get("data_quality", [])
+    by_check: dict[tuple[str, str], list[FiredAlert]] = {}
+    for alert in alerts:
+        by_check.setdefault((alert.row["check_name"], alert.row["severity"]), []).append(alert)
+    if all(len(group) == 1 for group in by_check.values()):
+        return fired
+    out: list[FiredAlert] = []
+    covered: list[FiredAlert] = []
+    for (check_name, _severity), group in by_check.items():
+        if len(group) == 1:
+            out.append(replace(group[0], position=len(out)))
+            continue
+        rows = sorted((a.row for a in group), key=lambda r: r.get("partition_key") or "")
+        icon, consequence = _severity_words(rows[0])
+        windows = ", ".join(filter(None, (_window_label(r) for r in rows)))
+        values = sorted(r["observed_value"] for r in rows if r.get("observed_value") is not None)
+        measure = ""
+        if values:
+            low, high = _value(check_name, values[0]), _value(check_name, values[-1])
+            measure = low if low == high else f"{low} to {high}"
+            if rows[0].get("threshold") is not None:
+                measure += f" (threshold {_value(check_name, rows[0]['threshold'])})"
+        line = FiredAlert(
+            rule="data_quality",
+            subject=f"{check_name}|summary",
+            as_of=ctx.as_of,
+            message=(f"{icon} data-quality check {code(check_name)} failed in {count(len(rows))} windows "
+                     f"({windows}){': ' + measure if measure else ''}; {consequence}"),
+            details=("runbook: docs/runbook.md",),
+            position=len(out),
+            row={"check_name": check_name, "windows": len(rows)},
+        )
+        out.append(line)
+        covered.extend(replace(a, position=len(alerts) + a.position, covered_by=f"data_quality/{line.subject}")
+                       for a in group)
+    return {**fired, "data_quality": out + covered}
 
 
 def failed_check_rows(ctx: RuleContext) -> list[dict[str, Any]]:

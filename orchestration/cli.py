@@ -203,6 +203,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _own_info_or_any_warning(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING or record.name.split(".")[0] in OWN_LOGGERS
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -211,6 +215,11 @@ def main(argv: list[str] | None = None) -> int:
     # command echo) only when something is wrong.
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("great_expectations").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    if not args.verbose:
+        # Some libraries set their own loggers to INFO when imported mid-run (great_expectations'
+        # "ephemeral docs site", dagster-dbt's command echo): the handler, not the logger, decides.
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_own_info_or_any_warning)
     for name in OWN_LOGGERS:
         logging.getLogger(name).setLevel(logging.DEBUG if args.verbose else logging.INFO)
     if not args.verbose:

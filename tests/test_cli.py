@@ -56,3 +56,18 @@ def test_bad_arguments_are_configuration_errors(migrated_warehouse, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["build", "--as-of", "yesterday"])
     assert exit_info.value.code == 2
+
+
+def test_quiet_console_keeps_our_info_and_every_warning_but_not_library_chatter():
+    import logging
+
+    from orchestration.cli import _own_info_or_any_warning
+
+    def record(name: str, level: int) -> logging.LogRecord:
+        return logging.LogRecord(name, level, __file__, 1, "message", None, None)
+
+    # great_expectations sets its own logger to INFO on import ("ephemeral docs site" lines)
+    assert not _own_info_or_any_warning(record("great_expectations.data_context.types.base", logging.INFO))
+    assert not _own_info_or_any_warning(record("dagster.builtin", logging.INFO))
+    assert _own_info_or_any_warning(record("ingestion.loader", logging.INFO))
+    assert _own_info_or_any_warning(record("dagster.builtin", logging.WARNING))

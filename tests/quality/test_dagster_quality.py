@@ -109,8 +109,41 @@ def test_failed_checks_raise_a_data_quality_alert_once_per_day(migrated_warehous
     # ledger key (rule, subject, as_of) makes it once per day); a check whose latest result
     # passed is quiet
     assert [(a.subject, a.as_of) for a in fired] == [("tag_coverage [2026-01-01]", today)]
-    assert "0.8" in fired[0].message and "threshold 0.95" in fired[0].message
+    # a share reads as a percentage, the month as a month, and the line says what it means
+    assert "`tag_coverage` failed for 2026-01: 80% (threshold 95%)" in fired[0].message
+    assert "a warning" in fired[0].message
     assert stale == []
+
+
+def test_a_check_failing_in_several_months_is_one_line_and_every_window_stays_logged(migrated_warehouse):
+    from alerts.config import AlertSettings
+    from alerts.payload import group_alerts, render_text
+    from alerts.run import evaluate_rules
+
+    today = datetime.now(UTC).date()
+    with psycopg.connect(migrated_warehouse) as conn:
+        conn.execute(
+            "insert into raw.data_quality_results (check_name, asset_key, partition_key, severity, passed, "
+            "observed_value, threshold, checked_at) values "
+            "('tag_coverage', 'llm_calls', '2026-10-01', 'WARN', false, 0.851358, 0.95, now() - interval '1 hour'), "
+            "('tag_coverage', 'llm_calls', '2026-11-01', 'WARN', false, 0.857817, 0.95, now() - interval '1 hour'), "
+            "('tag_coverage', 'llm_calls', '2026-12-01', 'WARN', false, 0.851465, 0.95, now() - interval '1 hour'), "
+            "('unpriced_share', 'llm_calls', '2026-12-01', 'WARN', false, 0.2, 0.05, now() - interval '1 hour')"
+        )
+        conn.commit()
+        fired, errors = evaluate_rules(conn, today, AlertSettings())
+    # (no marts are built here, so the cost rules report missing tables; the quality rule must not)
+    assert not [e for e in errors if "data_quality" in e or "consolidat" in e]
+    quality = fired["data_quality"]
+    shown = [a for a in quality if a.covered_by is None]
+    covered = [a for a in quality if a.covered_by is not None]
+    assert [a.subject for a in shown] == ["tag_coverage|summary", "unpriced_share [2026-12-01]"]
+    assert "failed in 3 windows (2026-10, 2026-11, 2026-12): 85% to 86% (threshold 95%)" in shown[0].message
+    # the three windows are still fired (so logged), each pointing at the line that tells of it
+    assert sorted(a.subject for a in covered) == [f"tag_coverage [2026-{m}-01]" for m in ("10", "11", "12")]
+    assert {a.covered_by for a in covered} == {"data_quality/tag_coverage|summary"}
+    text = render_text(today, group_alerts([a for rows in fired.values() for a in rows], 10))
+    assert text.count("tag_coverage") == 1
 
 
 def test_provider_bills_asset_loads_the_folder_once(migrated_warehouse, tmp_path, monkeypatch):

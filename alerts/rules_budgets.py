@@ -186,9 +186,10 @@ def _threshold_summary(budget: str, winners: list[FiredAlert], ctx: RuleContext)
     counts = []
     for state in states:
         label = "over the limit" if state == "exceeded" else f"past {state}%"
-        counts.append(
-            f"{count(totals.get(state, new_by_state[state]))} {plural} {label} ({count(new_by_state[state])} new today)"
-        )
+        members = totals.get(state, new_by_state[state])
+        # "1 user", never "1 users": a 5,000-user post on day 2 of the month reads "1 users" otherwise.
+        noun = first["scope"] if members == 1 and first["scope"] in PLURALS else plural
+        counts.append(f"{count(members)} {noun} {label} ({count(new_by_state[state])} new today)")
     exceeded = "exceeded" in new_by_state
     icon = ":no_entry:" if exceeded else ":money_with_wings:"
     top = sorted(winners, key=lambda a: (-_overshoot(a), a.row["member"]))[:TOP_MEMBERS]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -174,9 +175,37 @@ def _table(result: CardResult) -> str:
         )
         flagged = flag_index is not None and row[flag_index] is True
         body.append(f'<tr class="{"flagged" if flagged else ""}">{cells}</tr>')
-    more = len(result.rows) - MAX_TABLE_ROWS
-    tail = f'<div class="more">{more} more rows not shown</div>' if more > 0 else ""
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{tail}"
+    note = table_cap_note(len(result.rows), query_row_limit(card.sql))
+    tail = f'<div class="more" data-rows-shown="{min(len(result.rows), MAX_TABLE_ROWS)}">{_esc(note)}</div>' \
+        if note else ""
+    # Above the table, not below it: with thousands of rows the end of a scrolling card is never
+    # seen, and a reader must know at first glance that the table is not everything.
+    return f"{tail}<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+_TRAILING_LIMIT = re.compile(r"\blimit\s+(\d+)\s*;?\s*$", re.IGNORECASE)
+
+
+def query_row_limit(sql: str) -> int | None:
+    """The `limit N` a card's query ends with, if any: rows that stop there may not be all rows."""
+    body = "\n".join(line.split("--", 1)[0] for line in sql.splitlines()).strip()
+    match = _TRAILING_LIMIT.search(body)
+    return int(match.group(1)) if match else None
+
+
+def table_cap_note(total_rows: int, query_limit: int | None = None, shown: int = MAX_TABLE_ROWS) -> str:
+    """What a capped table leaves out, in words: with thousands of users a table shows its top
+    rows (in the card's order) and says how many it did not show and where the rest is."""
+    stopped = query_limit is not None and total_rows >= query_limit
+    if total_rows <= shown and not stopped:
+        return ""
+    if total_rows <= shown:
+        return (f"All {total_rows:,} rows the query returns; it stops at {query_limit:,}, so there may be more "
+                "(the full list is in the warehouse).")
+    of = f"the first {total_rows:,} rows (the query stops there; there may be more)" if stopped \
+        else f"{total_rows:,} rows"
+    return (f"Top {shown:,} of {of}, in the order above; {total_rows - shown:,} not shown here. "
+            "The Metabase card pages through all of them.")
 
 
 def _number(result: CardResult) -> str:

@@ -39,6 +39,7 @@ import csv
 import functools
 import hashlib
 import math
+import os
 import random
 from bisect import bisect_left
 from collections.abc import Iterator
@@ -52,6 +53,10 @@ NEW_FEATURE = "meeting-notes"
 UNPRICED_MODEL = "ft:gpt-4o-mini:acme:triage"
 DEFAULT_PROJECT_ID = "demo-project"
 DEFAULT_N_USERS = 400
+# The demo's population can be scaled (`LLMCOSTS_DEMO_USERS=5000 llmcosts demo`) to read the post and
+# the report as a real product sees them; read here, beside the generator, because it only shapes
+# synthetic traffic (the warehouse's own configuration stays in llmcosts_core.settings).
+N_USERS_ENV = "LLMCOSTS_DEMO_USERS"
 
 # The WoW spike: the new prompt version multiplies input tokens, and the feature's traffic grows.
 SPIKE_INPUT_SCALE = 1.9
@@ -256,14 +261,30 @@ def build_users(seed: int, n_users: int, end: datetime) -> list[AppUser]:
     return users
 
 
-def write_app_users_csv(path: str | Path, seed: int = 7, n_users: int = DEFAULT_N_USERS,
+def workload_n_users(n_users: int | None = None) -> int:
+    """`n_users` if given, else `LLMCOSTS_DEMO_USERS`, else DEFAULT_N_USERS; a bad value is an error."""
+    if n_users is not None:
+        return n_users
+    raw = os.environ.get(N_USERS_ENV, "").strip()
+    if not raw:
+        return DEFAULT_N_USERS
+    try:
+        value = int(raw.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise ValueError(f"{N_USERS_ENV}={raw!r} is not a whole number of users") from None
+    if value < 1:
+        raise ValueError(f"{N_USERS_ENV}={raw!r}: the workload needs at least one user")
+    return value
+
+
+def write_app_users_csv(path: str | Path, seed: int = 7, n_users: int | None = None,
                         end: datetime | None = None) -> Path:
     """Write `user_id,signup_at,tier,last_active_at` for the workload's users (the cohort marts' input)."""
     end = end or datetime.now(UTC)
     iso = _IsoFormatter()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    users = sorted(build_users(seed, n_users, end), key=lambda u: u.user_id)
+    users = sorted(build_users(seed, workload_n_users(n_users), end), key=lambda u: u.user_id)
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["user_id", "signup_at", "tier", "last_active_at"])
@@ -585,15 +606,15 @@ def _price_per_token(per_million: float | None) -> str | None:
 
 
 def iter_observations(end: datetime, days: int = 60, calls_per_day: int = 1500, seed: int = 7,
-                      project_id: str = DEFAULT_PROJECT_ID, n_users: int = DEFAULT_N_USERS) -> Iterator[dict]:
+                      project_id: str = DEFAULT_PROJECT_ID, n_users: int | None = None) -> Iterator[dict]:
     """Yield the workload oldest first (each observation's startTime is in [end - days, end))."""
-    generator = _Generator(end, days, calls_per_day, seed, project_id, n_users)
+    generator = _Generator(end, days, calls_per_day, seed, project_id, workload_n_users(n_users))
     for day in generator.days_iter():
         yield from day
 
 
 def generate_observations(end: datetime, days: int = 60, calls_per_day: int = 1500, seed: int = 7,
-                          project_id: str = DEFAULT_PROJECT_ID, n_users: int = DEFAULT_N_USERS) -> list[dict]:
+                          project_id: str = DEFAULT_PROJECT_ID, n_users: int | None = None) -> list[dict]:
     """The whole workload as a list (see `iter_observations`)."""
     return list(iter_observations(end, days, calls_per_day, seed, project_id, n_users))
 

@@ -112,3 +112,17 @@ def test_thousands_of_members_make_one_line_and_every_row_is_kept():
     assert len(blocks) <= 50 and all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
     rows = [r for g in webhook_payload(AS_OF, groups)["alerts"] for r in g["rows"]]
     assert len(rows) == len(everything)
+
+
+def test_one_member_in_a_state_reads_singular():
+    # Seen on day 2 of the month with 5,000 users: "1 users over the limit ..., 2 users past 50%".
+    ctx = RuleContext(conn=None, as_of=AS_OF, settings=AlertSettings())
+    over = status("user_ceiling:free", "u_over", "3.43", "0.50", crossed=(50, 75, 90, 100))
+    halves = [status("user_ceiling:free", f"u_half{i}", "0.30", "0.50", crossed=(50,)) for i in range(2)]
+    totals = {"exceeded": 1, "50": 2}
+    rows = [r for m in (over, *halves) for r in thresholds(m, totals)]
+    out = consolidate_budgets({"budget_threshold": fire(ctx, BUDGET_THRESHOLD, rows)}, ctx)
+    (line,) = [a for rows in out.values() for a in rows if a.covered_by is None]
+    assert "1 user over the limit (1 new today)" in line.message, line.message
+    assert "2 users past 50% (2 new today)" in line.message, line.message
+    assert "1 users" not in line.message

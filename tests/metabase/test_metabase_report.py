@@ -222,3 +222,29 @@ def test_money_reads_one_way():
         "$1,234.50", "$0.05", "< $0.01", "$0.00", "> -$0.01", "$16.62"]
     assert nice_ticks(0, 3.47) == [0, 1, 2, 3, 4]
     assert nice_ticks(0, 4756.6) == [0, 2000, 4000, 6000]
+
+
+def test_a_table_of_thousands_of_users_shows_its_top_rows_and_says_how_many_it_left_out():
+    from metabase.card_queries import CardResult
+    from metabase.catalog import Card, Layout
+    from metabase.report import MAX_TABLE_ROWS, _table, query_row_limit
+
+    card = Card(key="users", name="Users", sql="select user_id, cost from marts.user_costs order by cost desc",
+                visualization="table", columns=("user_id", "cost"), layout=Layout(0, 0, 12, 7),
+                description="d", formats={"cost": "currency"})
+    rows = [(f"user_{i}", 5000.0 - i) for i in range(5000)]
+    html = _table(CardResult(card=card, columns=card.columns, rows=rows))
+    assert html.count("<tr") - 1 == MAX_TABLE_ROWS  # header row + at most K body rows
+    assert f"Top {MAX_TABLE_ROWS} of 5,000 rows" in html and "4,950 not shown" in html
+    assert html.index('class="more"') < html.index("<table")  # seen before scrolling the card
+    assert "user_0<" in html and f"user_{MAX_TABLE_ROWS}<" not in html
+
+    # A query that stops at its own limit never claims its rows are all the rows.
+    limited = replace(card, sql=card.sql + "\nlimit 200  -- the most expensive")
+    assert query_row_limit(limited.sql) == 200
+    html = _table(CardResult(card=limited, columns=card.columns, rows=rows[:200]))
+    assert "the first 200 rows" in html and "there may be more" in html
+    html = _table(CardResult(card=replace(card, sql=card.sql + " limit 50"), columns=card.columns, rows=rows[:50]))
+    assert "All 50 rows" in html and "there may be more" in html
+    # A short table carries no note.
+    assert 'class="more"' not in _table(CardResult(card=card, columns=card.columns, rows=rows[:12]))

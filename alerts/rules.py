@@ -52,6 +52,17 @@ def wow_growth_rows(ctx: RuleContext) -> list[dict[str, Any]]:
     return rows
 
 
+# The marts' label for a missing tag (dbt macro untagged_label). Among top users it would read as a
+# user called "(untagged)"; the post says what it is.
+UNTAGGED = "(untagged)"
+
+
+def _member_name(member: str, plural: str) -> str:
+    if member == UNTAGGED:
+        return f"calls with no {plural.rstrip('s').replace(' version', '')}"
+    return code(member)
+
+
 def _contributors(label: str, plural: str, items: list[dict[str, Any]]) -> str | None:
     """`top users (net): a +$5.00, b -$1.00; 12 other users +$0.52`: net changes, gains and losses,
     rounded so that they add up to the delta to the cent."""
@@ -62,7 +73,7 @@ def _contributors(label: str, plural: str, items: list[dict[str, Any]]) -> str |
     rounded = round_preserving_sum(
         {key: float(item["change"]) for key, item in zip(keys, items, strict=True)}, total
     )
-    named = [f"{code(item['member'])} {signed_money(rounded[key])}"
+    named = [f"{_member_name(item['member'], plural)} {signed_money(rounded[key])}"
              for key, item in zip(keys, items, strict=True) if not item["is_other"]]
     line = f"{label} (net): " + ", ".join(named) if named else f"{label} (net): none changed"
     other = next((item for item in items if item["is_other"]), None)

@@ -218,3 +218,19 @@ def test_rules_read_only_the_contract_columns(marts_warehouse):
     assert columns["spend_summary"] == [
         "time_window", "total_cost", "calls", "total_tokens", "avg_cost_per_call", "active_users", "as_of",
     ]
+
+
+def test_untagged_spend_among_top_contributors_reads_as_calls_with_no_user_or_prompt():
+    from decimal import Decimal
+
+    from alerts.rules import _contributors
+
+    items = [
+        {"member": "(untagged)", "is_other": False, "members": 1, "change": Decimal("0.84")},
+        {"member": "user_7", "is_other": False, "members": 1, "change": Decimal("-0.20")},
+        {"member": None, "is_other": True, "members": 12, "change": Decimal("1.01")},
+    ]
+    users = _contributors("top users", "users", items)
+    assert users == "top users (net): calls with no user +$0.84, `user_7` -$0.20; 12 other users +$1.01"
+    prompts = _contributors("top prompt versions", "prompt versions", items)
+    assert prompts.startswith("top prompt versions (net): calls with no prompt +$0.84")

@@ -12,7 +12,8 @@ from typing import Any
 
 import requests
 
-from llmcosts_core.settings import Secret, Settings, env_str, get_settings
+from llmcosts_core.errors import ServiceUnavailable
+from llmcosts_core.settings import ConfigError, Secret, Settings, env_str, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +24,11 @@ class MetabaseError(RuntimeError):
     """Provisioning Metabase failed; the message says why and what to change."""
 
 
-class MetabaseConnectionError(MetabaseError):
+class MetabaseConnectionError(MetabaseError, ServiceUnavailable):
     """METABASE_URL does not lead to a Metabase server."""
 
 
-class MetabaseAuthError(MetabaseError):
+class MetabaseAuthError(MetabaseError, ConfigError):
     """Metabase refused the credentials, or none were configured."""
 
 

@@ -225,3 +225,32 @@ def test_covered_fraction_counts_both_passes_newest_first():
     assert covered_fraction("EMBEDDING", end - timedelta(days=2), start, end, 0.0) == pytest.approx(0.25)
     assert covered_fraction("GENERATION", end - timedelta(days=1), start, end, 0.5) == pytest.approx(0.625)
     assert covered_fraction("GENERATION", None, start, end, 0.7) == pytest.approx(0.7)  # never backwards
+
+
+def test_every_outside_service_error_maps_to_its_exit_code_by_class():
+    """Plausible and Metabase errors are kinds of ConfigError / ServiceUnavailable at their source,
+    so a failed run maps to 2 or 3 by class (wrapped the way Dagster wraps them), never by name."""
+    from ingestion.plausible.client import PlausibleAuthError, PlausibleQueryError, PlausibleUnavailableError
+    from metabase.client import MetabaseApiError, MetabaseAuthError, MetabaseConnectionError
+    from orchestration.lib.failures import classify
+
+    def wrapped(exc: BaseException) -> BaseException:
+        try:
+            try:
+                raise exc
+            except BaseException as inner:
+                raise RuntimeError("Error occurred while executing op") from inner
+        except RuntimeError as outer:
+            return outer
+
+    expected = {
+        PlausibleAuthError("Plausible refused the key; check PLAUSIBLE_API_KEY"): 2,
+        PlausibleUnavailableError("Plausible at http://127.0.0.1:9 kept failing"): 3,
+        MetabaseAuthError("Metabase refused the credentials; check METABASE_API_KEY"): 2,
+        MetabaseConnectionError("cannot reach Metabase at http://127.0.0.1:9; check METABASE_URL"): 3,
+        PlausibleQueryError("Plausible rejected the query"): 1,
+        MetabaseApiError("Metabase answered 500"): 1,
+    }
+    for exc, code in expected.items():
+        failure = classify(wrapped(exc))
+        assert (failure.exit_code, failure.message) == (code, str(exc)), type(exc).__name__

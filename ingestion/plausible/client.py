@@ -31,7 +31,9 @@ import requests
 
 from ingestion.plausible.config import PlausibleConfig
 from ingestion.plausible.mapping import EventFeatureMap
+from llmcosts_core.errors import ServiceUnavailable
 from llmcosts_core.retry import backoff_seconds, retry_after_seconds
+from llmcosts_core.settings import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +41,11 @@ QUERY_PATH = "/api/v2/query"
 METRICS = ("events", "visitors")
 
 
-class PlausibleAuthError(RuntimeError):
+class PlausibleAuthError(ConfigError, RuntimeError):
     """Plausible refused the key or the site. Never retried."""
 
 
-class PlausibleUnavailableError(RuntimeError):
+class PlausibleUnavailableError(ServiceUnavailable, RuntimeError):
     """The Stats API kept failing after every retry."""
 
 

@@ -74,13 +74,6 @@ def classify(exc: BaseException, run_id: str | None = None) -> Failure:
             return Failure(_first_line(candidate), EXIT_CONFIG, run_id)
         if isinstance(candidate, ServiceUnavailable):
             return Failure(_first_line(candidate), EXIT_SERVICE, run_id)
-    for candidate in chain:
-        # Other outside services (Metabase, Slack, Plausible) raise their own classes, named so.
-        name = type(candidate).__name__
-        if name.endswith(("UnavailableError", "ConnectionError")):
-            return Failure(_first_line(candidate), EXIT_SERVICE, run_id)
-        if name.endswith("AuthError"):
-            return Failure(_first_line(candidate), EXIT_CONFIG, run_id)
     from dagster._core.errors import DagsterAssetCheckFailedError, DagsterError
 
     for candidate in chain:

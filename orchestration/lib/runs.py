@@ -268,19 +268,6 @@ def run_daily_job(as_of: date | None = None, full_refresh: bool = False, dry_run
     return run_job("daily_warehouse", run_config=run_config)
 
 
-def run_app_users() -> None:
-    from orchestration.defs.app_users.assets import app_users
-
-    materialize([app_users])
-
-
-def run_budgets_load() -> None:
-    """Validate the budgets file and load it into the warehouse (before the dbt build)."""
-    from orchestration.defs.budgets.assets import budgets
-
-    materialize([budgets])
-
-
 def alerts_summary(metadata: dict) -> str:
     lines = []
     for key, value in metadata.items():

@@ -76,6 +76,29 @@ class IngestSettings:
     writer_connections: int = 2
 
 
+WAREHOUSES = ("postgres", "spark")
+
+
+@dataclass(frozen=True)
+class SparkSettings:
+    """Where the Spark warehouse lives (LLMCOSTS_WAREHOUSE=spark; docs/scaling.md).
+
+    With no LLMCOSTS_SPARK_THRIFT_HOST, llmcosts runs its own standalone cluster on this machine
+    (`llmcosts spark start`: a master, `local_workers` workers and the Thrift server, from the
+    pyspark wheel). With it, every Spark statement goes to that Thrift server, and the lake root
+    must be storage the cluster reads too (an object store URL, HDFS, a shared mount)."""
+
+    lake_root: str
+    thrift_host: str | None = None
+    thrift_port: int = 10000
+    local_workers: int = 2
+    local_worker_memory: str = "1g"
+
+    @property
+    def uses_local_cluster(self) -> bool:
+        return self.thrift_host is None
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: Secret | None
@@ -85,6 +108,20 @@ class Settings:
     metabase_url: str | None
     metabase_api_key: Secret | None
     ingest: IngestSettings = field(default_factory=IngestSettings)
+    # Where raw calls and the marts are built: "postgres" (the default: everything in the one
+    # Postgres) or "spark" (raw calls as Parquet on the lake, marts built by Spark and published
+    # into Postgres for serving; watermarks, runs, budgets and the alert log stay in Postgres).
+    warehouse: str = "postgres"
+    spark: SparkSettings | None = None
+
+    @property
+    def uses_spark(self) -> bool:
+        return self.warehouse == "spark"
+
+    @property
+    def spark_root(self) -> Path:
+        """The local cluster's state: metastore, PIDs, logs, Spark's scratch space."""
+        return self.data_dir / "spark"
 
     @property
     def uses_embedded_postgres(self) -> bool:
@@ -249,12 +286,34 @@ def get_settings() -> Settings:
         max_metadata_bytes=int(_number("LLMCOSTS_MAX_METADATA_BYTES", 16_384, int)),
         writer_connections=min(8, max(1, int(_number("LLMCOSTS_INGEST_WRITERS", 2, int)))),
     )
+    data_dir = Path(_get("LLMCOSTS_HOME") or PROJECT_ROOT / ".llmcosts").resolve()
+    warehouse = (_get("LLMCOSTS_WAREHOUSE") or "postgres").lower()
+    if warehouse not in WAREHOUSES:
+        raise ConfigError(f"LLMCOSTS_WAREHOUSE must be one of {', '.join(WAREHOUSES)}, got {warehouse!r}")
     return Settings(
         database_url=database_url,
-        data_dir=Path(_get("LLMCOSTS_HOME") or PROJECT_ROOT / ".llmcosts").resolve(),
+        data_dir=data_dir,
         langfuse_projects=_langfuse_projects(),
         slack_webhook_url=_secret("SLACK_WEBHOOK_URL"),
         metabase_url=(_get("METABASE_URL") or "").rstrip("/") or None,
         metabase_api_key=_secret("METABASE_API_KEY"),
         ingest=ingest,
+        warehouse=warehouse,
+        spark=_spark_settings(data_dir),
+    )
+
+
+def _spark_settings(data_dir: Path) -> SparkSettings:
+    lake_root = _get("LLMCOSTS_LAKE_ROOT") or str(data_dir / "lake")
+    if "://" not in lake_root:
+        lake_root = str(Path(lake_root).resolve())
+    memory = _get("LLMCOSTS_SPARK_WORKER_MEMORY") or "1g"
+    if not (memory[:-1].isdigit() and memory[-1].lower() in "mg"):
+        raise ConfigError(f"LLMCOSTS_SPARK_WORKER_MEMORY must be a size such as 1g or 768m, got {memory!r}")
+    return SparkSettings(
+        lake_root=lake_root,
+        thrift_host=_get("LLMCOSTS_SPARK_THRIFT_HOST"),
+        thrift_port=env_int("LLMCOSTS_SPARK_THRIFT_PORT", 10000, minimum=1),
+        local_workers=env_int("LLMCOSTS_SPARK_WORKERS", 2, minimum=0),
+        local_worker_memory=memory,
     )

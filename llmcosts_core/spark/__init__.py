@@ -1,0 +1,86 @@
+"""The Spark warehouse (LLMCOSTS_WAREHOUSE=spark): the cluster, and Spark SQL through its Thrift
+server. Everything that talks to Spark asks `spark_sql()` for a cursor, so all of it reaches the
+same Thrift server (and so the same metastore)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from llmcosts_core.settings import ConfigError, Settings, SparkSettings, get_settings
+from llmcosts_core.spark.cluster import ClusterPorts, LocalSparkCluster, _alive
+from llmcosts_core.spark.thrift import SparkSqlError, execute, quote_literal, thrift_connection
+
+__all__ = [
+    "SparkSqlError",
+    "ensure_local_cluster",
+    "execute",
+    "local_cluster",
+    "quote_literal",
+    "spark_settings",
+    "spark_sql",
+    "thrift_address",
+]
+
+
+def spark_settings(settings: Settings | None = None) -> SparkSettings:
+    settings = settings or get_settings()
+    if settings.spark is None:
+        raise ConfigError("the Spark settings are missing (LLMCOSTS_WAREHOUSE=spark)")
+    return settings.spark
+
+
+def local_cluster(settings: Settings | None = None) -> LocalSparkCluster:
+    """The machine-local cluster llmcosts manages under LLMCOSTS_HOME/spark."""
+    settings = settings or get_settings()
+    spark = spark_settings(settings)
+    root = settings.spark_root
+    ports = ClusterPorts(thrift=spark.thrift_port)
+    recorded = root / "pids.json"
+    if recorded.is_file():  # a running cluster keeps the ports it started with
+        try:
+            saved = json.loads(recorded.read_text()).get("ports") or {}
+            saved["worker_uis"] = tuple(saved.get("worker_uis") or ())
+            ports = ClusterPorts(**saved)
+        except (ValueError, TypeError):
+            pass
+    return LocalSparkCluster(
+        root=root,
+        workers=spark.local_workers,
+        worker_memory=spark.local_worker_memory,
+        ports=ports if len(ports.worker_uis) >= spark.local_workers else ClusterPorts.free(spark.local_workers),
+    )
+
+
+def local_cluster_running(settings: Settings | None = None) -> bool:
+    cluster = local_cluster(settings)
+    if not cluster.pid_file.is_file():
+        return False
+    pids = json.loads(cluster.pid_file.read_text()).get("pids", {})
+    return bool(pids) and all(_alive(int(pid)) for pid in pids.values())
+
+
+def ensure_local_cluster(settings: Settings | None = None) -> LocalSparkCluster | None:
+    """Start the local cluster unless it runs (or an external Thrift server is configured).
+    Returns the cluster when this call started it."""
+    settings = settings or get_settings()
+    if not spark_settings(settings).uses_local_cluster or local_cluster_running(settings):
+        return None
+    return local_cluster(settings).start()
+
+
+def thrift_address(settings: Settings | None = None) -> tuple[str, int]:
+    settings = settings or get_settings()
+    spark = spark_settings(settings)
+    if spark.uses_local_cluster:
+        return "127.0.0.1", local_cluster(settings).ports.thrift
+    return spark.thrift_host, spark.thrift_port
+
+
+@contextmanager
+def spark_sql(settings: Settings | None = None) -> Iterator:
+    """A cursor on the Spark Thrift server (the local cluster's when no external one is set)."""
+    host, port = thrift_address(settings)
+    with thrift_connection(host, port) as conn:
+        yield conn.cursor()

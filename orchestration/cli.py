@@ -29,6 +29,7 @@ DOMAIN_CLIS = (
     "orchestration.cli_budgets",
     "orchestration.cli_quality",
     "orchestration.cli_pricing",
+    "orchestration.cli_spark",
 )
 
 

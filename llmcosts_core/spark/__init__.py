@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from llmcosts_core.errors import ServiceUnavailable
 from llmcosts_core.settings import ConfigError, Settings, SparkSettings, get_settings
 from llmcosts_core.spark.cluster import ClusterPorts, LocalSparkCluster, _alive
 from llmcosts_core.spark.thrift import SparkSqlError, execute, quote_literal, thrift_connection
@@ -18,6 +19,7 @@ __all__ = [
     "execute",
     "local_cluster",
     "quote_literal",
+    "require_spark",
     "spark_settings",
     "spark_sql",
     "thrift_address",
@@ -68,6 +70,23 @@ def ensure_local_cluster(settings: Settings | None = None) -> LocalSparkCluster 
     if not spark_settings(settings).uses_local_cluster or local_cluster_running(settings):
         return None
     return local_cluster(settings).start()
+
+
+def require_spark(settings: Settings | None = None) -> None:
+    """Fail with the fix when the Spark Thrift server does not answer. A pipeline run never starts
+    the local cluster by itself: a cluster started by a run would outlive it unseen."""
+    settings = settings or get_settings()
+    host, port = thrift_address(settings)
+    try:
+        with spark_sql(settings) as cursor:
+            execute(cursor, "select 1")
+    except ServiceUnavailable:
+        if spark_settings(settings).uses_local_cluster:
+            raise ServiceUnavailable(
+                f"LLMCOSTS_WAREHOUSE=spark, but the local Spark cluster is not running (Thrift server "
+                f"127.0.0.1:{port}); start it with `llmcosts spark start`"
+            ) from None
+        raise
 
 
 def thrift_address(settings: Settings | None = None) -> tuple[str, int]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import socket
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from llmcosts_core.errors import ServiceUnavailable
@@ -53,10 +53,9 @@ def thrift_connection(host: str, port: int, *, username: str = "llmcosts", datab
     try:
         yield conn
     finally:
-        try:
+        # closing a dead connection must not hide the real error
+        with suppress(Exception):
             conn.close()
-        except Exception:  # noqa: BLE001 -- closing a dead connection must not hide the real error
-            pass
 
 
 def execute(cursor, statement: str, parameters: Sequence[Any] | None = None) -> list[tuple]:

@@ -118,6 +118,36 @@ def llmcosts_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
     # statement is `create ... if not exists`, so this is a no-op once it exists).
     with connect(get_settings()) as conn:
         ensure_alert_log_schema(conn)
+    settings = get_settings()
+    if settings.uses_spark:
+        _prepare_spark_sources(context, settings)
     context.log.info("dbt %s", " ".join(args))
     with patched_environ(dbt_run_environ()), collapsed_dbt_output():
         yield from dbt.cli(args, context=context).stream()
+    if settings.uses_spark:
+        # Only after a build that passed: a failed build leaves yesterday's marts being served.
+        _publish_spark_marts(context, settings)
+
+
+def _prepare_spark_sources(context: dg.AssetExecutionContext, settings) -> None:
+    """On Spark, dbt reads the control tables (budgets, app users, price list, bills, usage) from
+    the lake: copy today's Postgres rows there first (small tables; raw calls are already on it)."""
+    from ingestion.lake.mirror import mirror_control_tables
+
+    from llmcosts_core.spark import require_spark
+
+    require_spark(settings)
+    mirrored = mirror_control_tables(settings)
+    context.log.info(
+        "mirrored %d control tables into Spark (%s rows)", len(mirrored), f"{sum(mirrored.values()):,}"
+    )
+
+
+def _publish_spark_marts(context: dg.AssetExecutionContext, settings) -> None:
+    from llmcosts_core.spark.publish import publish_marts
+
+    published = publish_marts(settings)
+    context.log.info(
+        "published %d marts from Spark into Postgres (%s rows)",
+        len(published), f"{sum(t.rows for t in published):,}",
+    )

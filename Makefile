@@ -32,8 +32,10 @@ dagster-home:
 	@mkdir -p $(DAGSTER_HOME)
 	@test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\nnux:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
 
+# `make demo WAREHOUSE=spark` runs the same demo on a local Spark cluster (docs/scaling.md).
+WAREHOUSE ?=
 demo: install dagster-home manifest
-	$(BIN)/llmcosts demo
+	$(if $(WAREHOUSE),LLMCOSTS_WAREHOUSE=$(WAREHOUSE) )$(BIN)/llmcosts demo
 
 test: install dagster-home manifest
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

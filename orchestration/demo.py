@@ -32,17 +32,30 @@ def _reset_demo_rows(source_key: str) -> None:
         conn.commit()
 
 
+_RAW_TOTALS = """
+    select count(*), coalesce(sum(cost_usd), 0), count(*) filter (where cost_source = 'unpriced'),
+           (select count(*) from raw.llm_calls_rejects)
+    from raw.llm_calls where project_id = %(project)s
+"""
+
+
+def _raw_totals() -> tuple:
+    """Calls, cost, unpriced calls and rejects of the demo, from wherever raw calls live (the
+    statement is the same SQL on both engines)."""
+    settings = get_settings()
+    if settings.uses_spark:
+        from llmcosts_core.spark import execute, spark_sql
+
+        with spark_sql(settings) as cursor:
+            return execute(cursor, _RAW_TOTALS, {"project": DEMO_PROJECT_ID})[0]
+    with connect(settings) as conn:
+        return conn.execute(_RAW_TOTALS, {"project": DEMO_PROJECT_ID}).fetchone()
+
+
 def _summary(as_of) -> list[str]:
     lines = []
+    count, cost, unpriced, rejects = _raw_totals()
     with connect() as conn:
-        count, cost, unpriced, rejects = conn.execute(
-            """
-            select count(*), coalesce(sum(cost_usd), 0), count(*) filter (where cost_source = 'unpriced'),
-                   (select count(*) from raw.llm_calls_rejects)
-            from raw.llm_calls where project_id = %s
-            """,
-            (DEMO_PROJECT_ID,),
-        ).fetchone()
         lines.append(f"rows in raw.llm_calls: {count:,}  total cost: ${float(cost):,.2f}  "
                      f"unpriced calls: {unpriced:,}  rejects: {rejects:,}")
         top = conn.execute(
@@ -74,10 +87,7 @@ def _demo_usage_source(end: datetime, days: int, calls_per_day: int):
 
 
 def run_demo(calls_per_day: int = 1500, days: int = 60, html_path: str | None = None) -> int:
-    from ingestion.local_langfuse.server import LocalLangfuseServer
     from ingestion.local_langfuse.workload import generate_observations, write_app_users_csv
-    from llmcosts_core.settings import LangfuseProject, Secret
-    from orchestration.lib.runs import dbt_summary, run_daily_job, run_ingest, source_notes, write_report
 
     started = time.perf_counter()
     settings = get_settings()
@@ -94,7 +104,48 @@ def run_demo(calls_per_day: int = 1500, days: int = 60, html_path: str | None = 
     write_app_users_csv(users_csv, seed=7, end=end)
 
     where = "DATABASE_URL" if settings.database_url else f"embedded Postgres ({settings.pgdata_dir})"
-    print(f"warehouse: {where}")
+    with _spark_cluster_for_the_demo(settings):
+        if settings.uses_spark:
+            print(f"warehouse: Spark (raw calls as Parquet under {settings.spark.lake_root}); control state, "
+                  f"published marts and the alert log in {where}")
+        else:
+            print(f"warehouse: {where}")
+        return _run_demo_pipeline(settings, observations, users_csv, end, now, as_of, days, calls_per_day,
+                                  html_path, started)
+
+
+@contextlib.contextmanager
+def _spark_cluster_for_the_demo(settings):
+    """With LLMCOSTS_WAREHOUSE=spark and no cluster of the team's own, the demo runs on the local
+    cluster: started here if it is not running, and then stopped again at the end (the published
+    marts in Postgres keep serving the report and the dashboards)."""
+    if not settings.uses_spark:
+        yield
+        return
+    from llmcosts_core.spark import ensure_local_cluster, local_cluster, local_cluster_running
+
+    started = None
+    if settings.spark.uses_local_cluster and not local_cluster_running(settings):
+        cluster = local_cluster(settings)
+        print(f"starting the local Spark cluster: a master, {cluster.workers} workers and the Thrift server "
+              "(about a minute) ...")
+        clock = time.perf_counter()
+        started = ensure_local_cluster(settings)
+        print(f"  Spark is up in {time.perf_counter() - clock:.0f}s (master UI {cluster.master_ui_url})")
+    try:
+        yield
+    finally:
+        if started is not None:
+            started.stop()
+            print("stopped the local Spark cluster (`llmcosts spark start` keeps one running)")
+
+
+def _run_demo_pipeline(settings, observations, users_csv, end, now, as_of, days, calls_per_day, html_path,
+                       started) -> int:
+    from ingestion.local_langfuse.server import LocalLangfuseServer
+    from llmcosts_core.settings import LangfuseProject, Secret
+    from orchestration.lib.runs import dbt_summary, run_daily_job, run_ingest, source_notes, write_report
+
     with LocalLangfuseServer(observations, public_key=DEMO_PUBLIC_KEY, secret_key=DEMO_SECRET_KEY,
                              project_id=DEMO_PROJECT_ID) as server:
         print(f"local Langfuse-compatible API: {server.base_url} ({len(observations):,} observations)")

@@ -367,9 +367,23 @@ def bench_storage(url: str, n: int, repeat: int) -> dict:
     }
 
 
+def bench_spark_section(url: str, n: int, repeat: int, scale: int = 10) -> dict:
+    """The Spark warehouse on a local 2-worker cluster (benchmarks/spark.py); skipped, with the
+    reason in the results, where there is no Java."""
+    from benchmarks.spark import bench_spark
+    from llmcosts_core.spark.cluster import java_executable
+
+    try:
+        java_executable()
+    except Exception as exc:  # noqa: BLE001 -- a ConfigError naming what to install
+        print(f"spark: skipped ({exc})", flush=True)
+        return {"skipped": str(exc)}
+    return bench_spark(url, n, repeat, scale, start_server=_start_server, end=END, dbt_build=_dbt_build)
+
+
 SECTIONS = {
     "ingest": bench_ingest, "build": bench_build, "cards": bench_cards, "alerts": bench_alerts,
-    "storage": bench_storage,
+    "storage": bench_storage, "spark": bench_spark_section,
 }
 
 
@@ -380,6 +394,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=sorted(SECTIONS), action="append")
     parser.add_argument("--output", type=Path, default=None)
     parser.add_argument("--scale", type=int, default=10, help="history multiplier for the build benchmark")
+    parser.add_argument("--spark-observations", type=int, default=None,
+                        help="observations for the Spark section (default: a tenth of --observations)")
     args = parser.parse_args(argv)
 
     url = _bench_database_url()
@@ -388,6 +404,10 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.only or list(SECTIONS):
         if name == "build":
             results[name] = bench_build(url, args.observations, args.repeat, scale=args.scale)
+        elif name == "spark":
+            # A tenth of the Postgres size by default: the local cluster is this machine's 2 cores.
+            results[name] = bench_spark_section(url, args.spark_observations or max(1000, args.observations // 10),
+                                                args.repeat, scale=args.scale)
         else:
             results[name] = SECTIONS[name](url, args.observations, args.repeat)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
@@ -429,6 +449,15 @@ def main(argv: list[str] | None = None) -> int:
     if storage and storage["bytes_per_call"]:
         print(f"{'raw.llm_calls bytes per call':<32} {storage['bytes_per_call']:>14,.0f}  "
               f"(table {storage['table_bytes_per_call']:,.0f}, {storage['calls_in_raw']:,} calls)")
+    spark = results.get("spark")
+    if spark and "skipped" not in spark:
+        print(f"{'Spark: ingest to Parquet (obs/s)':<32} {spark['ingest_observations_per_s']:>14,.0f}")
+        print(f"{'Spark: daily build, small (s)':<32} {spark['daily_build_s_small']:>14.1f}  "
+              f"({spark['history_small']:,} calls)")
+        print(f"{'Spark: daily build, large (s)':<32} {spark['daily_build_s_large']:>14.1f}  "
+              f"({spark['history_large']:,} calls)")
+        print(f"{'Spark: daily build ratio':<32} {spark['daily_build_ratio']:>14.2f}  <= 1.5")
+        print(f"{'Spark: publish marts (s)':<32} {spark['publish_s']:>14.1f}  ({spark['published_rows']:,} rows)")
     print(f"\nresults: {out}")
     return 0
 

@@ -19,6 +19,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from alerts.config import AlertSettings
+from alerts.spark_queries import runs_on_spark, spark_query
 from alerts.sql_files import sql
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ class RuleContext:
         }
 
     def query(self, sql_file: str, **extra: Any) -> list[dict[str, Any]]:
+        if runs_on_spark(sql_file):
+            return spark_query(sql_file, self.params(**extra))
         with self.conn.cursor(row_factory=dict_row) as cur:
             cur.execute(sql(sql_file), self.params(**extra))
             return cur.fetchall()

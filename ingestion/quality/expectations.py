@@ -32,6 +32,8 @@ from typing import Any
 from ingestion.quality.checks import ERROR, WARN, CheckOutcome, CheckSpec
 from ingestion.quality.config import QualitySettings, get_quality_settings
 from ingestion.sql_files import sql
+from llmcosts_core.settings import get_settings
+from llmcosts_core.spark import quote_literal, thrift_address
 from llmcosts_core.warehouse import database_url
 
 log = logging.getLogger(__name__)
@@ -74,11 +76,32 @@ def _literal(value: datetime) -> str:
     return f"timestamptz '{value.astimezone(UTC).isoformat()}'"
 
 
-def render_window_sql(name: str, start: datetime, end: datetime) -> str:
-    """A window query with its half-open bounds as literals (GX query assets take plain SQL)."""
+def _spark_literal(value: datetime) -> str:
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise ValueError("window bounds must be timezone-aware datetimes")
+    # Spark has no timestamptz: a plain timestamp literal, read in the cluster's UTC session zone.
+    return f"timestamp '{value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=' ')}'"
+
+
+def _string_list(values: list[str]) -> str:
+    return ", ".join(quote_literal(value) for value in values)
+
+
+def render_window_sql(
+    name: str, start: datetime, end: datetime, *, spark_run_ids: tuple[list[str], list[str]] | None = None,
+) -> str:
+    """A window query with its half-open bounds as literals (GX query assets take plain SQL).
+    With `spark_run_ids` (overlapping, known), the Spark form under quality/spark/."""
     if end <= start:
         raise ValueError(f"empty window [{start}, {end})")
-    text = sql(f"quality/{name}").format(window_start=_literal(start), window_end=_literal(end))
+    if spark_run_ids is None:
+        text = sql(f"quality/{name}").format(window_start=_literal(start), window_end=_literal(end))
+    else:
+        overlapping, known = spark_run_ids
+        text = sql(f"quality/spark/{name}").format(
+            window_start=_spark_literal(start), window_end=_spark_literal(end),
+            overlapping_run_ids=_string_list(overlapping), known_run_ids=_string_list(known),
+        )
     # GX wants the query to start with `select`: drop the file's header comment.
     return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--")).strip()
 
@@ -89,6 +112,16 @@ def _sqlalchemy_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def ingestion_run_ids(url: str, start: datetime, end: datetime) -> tuple[list[str], list[str]]:
+    """(run ids overlapping [start, end), every run id) from the control Postgres' raw.ingestion_runs."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(sql("quality/ingestion_run_ids.sql"),
+                            {"window_start": start, "window_end": end}).fetchall()
+    return [run_id for run_id, overlaps in rows if overlaps], [run_id for run_id, _ in rows]
 
 
 def _row_expectations(gxe, start: datetime, upper: datetime) -> list:
@@ -222,17 +255,26 @@ def validate_window(
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    control_url = url or database_url()
     try:
+        spark_run_ids = None
+        connection_string = _sqlalchemy_url(control_url)
+        if get_settings().uses_spark:
+            # The calls live in Spark: the same suite through PyHive's SQLAlchemy dialect on the Thrift
+            # server, so GX pushes every expectation down to Spark SQL as it does to Postgres.
+            host, port = thrift_address()
+            connection_string = f"hive://{host}:{port}/default"
+            spark_run_ids = ingestion_run_ids(control_url, start, end)
         with warnings.catch_warnings():
             # The generic SQL datasource on purpose: GX's PostgresDatasource refuses the Unix-socket
             # URLs of the embedded Postgres, and it warns that a more specific one exists.
             warnings.simplefilter("ignore")
-            datasource = context.data_sources.add_sql(
-                "warehouse", connection_string=_sqlalchemy_url(url or database_url())
-            )
-        rows = _run_suite(context, datasource, "calls", render_window_sql("window_calls.sql", start, end),
+            datasource = context.data_sources.add_sql("warehouse", connection_string=connection_string)
+        rows = _run_suite(context, datasource, "calls",
+                          render_window_sql("window_calls.sql", start, end, spark_run_ids=spark_run_ids),
                           _row_expectations(gxe, start, upper))
-        summary = _run_suite(context, datasource, "summary", render_window_sql("window_summary.sql", start, end),
+        summary = _run_suite(context, datasource, "summary",
+                             render_window_sql("window_summary.sql", start, end, spark_run_ids=spark_run_ids),
                              _summary_expectations(gxe, settings))
     except QualityCheckError:
         raise

@@ -53,3 +53,16 @@
 {% macro spark__iso_weekday(column) -%}
     (((dayofweek({{ column }}) + 5) % 7) + 1)
 {%- endmacro %}
+
+{#- The first day of the UTC month of an instant, as a date. -#}
+{% macro utc_month_start(column) -%}
+    {{ return(adapter.dispatch('utc_month_start', 'llmcosts')(column)) }}
+{%- endmacro %}
+
+{% macro default__utc_month_start(column) -%}
+    date_trunc('month', ({{ column }}) at time zone 'UTC')::date
+{%- endmacro %}
+
+{% macro spark__utc_month_start(column) -%}
+    trunc({{ column }}, 'MM')
+{%- endmacro %}

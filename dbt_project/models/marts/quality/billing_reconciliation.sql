@@ -157,7 +157,7 @@ select
             case when untagged_environment_calls > 0
                 then 'untagged environments (' || untagged_environment_calls || ' calls)' end,
             case when cache_read_share >= 0.1
-                then 'cache-token accounting (' || round((cache_read_share * 100)::numeric, 1)
+                then 'cache-token accounting (' || round((cache_read_share * 100)::{{ type_numeric() }}, 1)
                     || '% of input tokens read from cache)' end,
             case when difference_usd < 0 and (
                     (unpriced_calls = 0 and calls > 0)

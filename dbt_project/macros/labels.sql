@@ -12,5 +12,5 @@
     inventing a zero, on an empty denominator. Ratios are double precision: sums of money stay
     exact numeric, a ratio needs no 20-digit scale. -#}
 {% macro safe_divide(numerator, denominator) -%}
-    (({{ numerator }})::double precision / nullif(({{ denominator }})::double precision, 0))
+    (({{ numerator }})::{{ type_double() }} / nullif(({{ denominator }})::{{ type_double() }}, 0))
 {%- endmacro %}

@@ -3,7 +3,7 @@
 {% macro surrogate_key(columns) -%}
     md5(
         {%- for column in columns %}
-        coalesce(cast({{ column }} as text), '_null_'){% if not loop.last %} || '|' ||{% endif %}
+        coalesce(cast({{ column }} as {{ dbt.type_string() }}), '_null_'){% if not loop.last %} || '|' ||{% endif %}
         {%- endfor %}
     )
 {%- endmacro %}

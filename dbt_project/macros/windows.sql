@@ -29,9 +29,9 @@
     date '{{ value.isoformat() }}'
 {%- endmacro %}
 
-{#- A day's first instant in UTC, as a timestamptz literal. -#}
+{#- A day's first instant in UTC, as a timestamp literal of the engine (macros/cross_db). -#}
 {% macro utc_midnight(value) -%}
-    timestamptz '{{ value.isoformat() }} 00:00:00+00'
+    {{ utc_midnight_literal(value) }}
 {%- endmacro %}
 
 {% macro days_before_as_of(days) -%}

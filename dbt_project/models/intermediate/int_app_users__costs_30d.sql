@@ -25,7 +25,7 @@ costs as (
 select
     users.user_id,
     users.tier,
-    date_trunc('month', users.signup_at at time zone 'UTC')::date as cohort_month,
+    {{ utc_month_start('users.signup_at') }} as cohort_month,
     users.signup_at,
     users.last_active_at,
     coalesce(costs.cost_30d, 0) as cost_30d,

@@ -8,11 +8,8 @@
 -- that run re-reads every call (the strategy replaces every day the new rows cover).
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='replace_window',
-        window_column='day',
         on_schema_change='append_new_columns',
-        indexes=[{'columns': ['day']}],
+        **daily_incremental_config('day', indexes=[{'columns': ['day']}])
     )
 }}
 
@@ -38,7 +35,7 @@ settings as (
 )
 
 select
-    (calls.called_at at time zone 'UTC')::date as day,
+    {{ utc_day('calls.called_at') }} as day,
     calls.project_id,
     {{ label_or_untagged('calls.environment') }} as environment,
     {{ label_or_untagged('calls.tenant') }} as tenant,

@@ -33,8 +33,8 @@ history as (
         cutoffs.cutoff,
         series.day::date as day,
         extract(isodow from series.day)::int as iso_weekday,
-        (series.day::date - cutoffs.cutoff)::double precision as day_offset,
-        coalesce(member_daily.cost_usd, 0)::double precision as cost_usd
+        (series.day::date - cutoffs.cutoff)::{{ type_double() }} as day_offset,
+        coalesce(member_daily.cost_usd, 0)::{{ type_double() }} as cost_usd
     from cutoffs
     cross join lateral generate_series(
         (cutoffs.cutoff - 28)::timestamp, (cutoffs.cutoff - 1)::timestamp, interval '1 day'
@@ -105,7 +105,7 @@ run_rate as (
         cutoffs.budget_name,
         cutoffs.member,
         cutoffs.cutoff,
-        coalesce(sum(member_daily.cost_usd), 0)::double precision
+        coalesce(sum(member_daily.cost_usd), 0)::{{ type_double() }}
             / greatest(cutoffs.cutoff - cutoffs.first_spend_day, 1) as daily_rate
     from cutoffs
     left join member_daily
@@ -128,7 +128,7 @@ future as (
         cutoffs.forecast_method,
         series.day::date as day,
         extract(isodow from series.day)::int as iso_weekday,
-        (series.day::date - cutoffs.cutoff)::double precision as day_offset
+        (series.day::date - cutoffs.cutoff)::{{ type_double() }} as day_offset
     from cutoffs
     cross join lateral generate_series(
         cutoffs.cutoff::timestamp, (cutoffs.period_end - 1)::timestamp, interval '1 day'

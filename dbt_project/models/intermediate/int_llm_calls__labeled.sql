@@ -40,9 +40,9 @@ labeled as (
 
         -- timestamps: reporting days and hours are UTC
         called_at,
-        (called_at at time zone 'UTC')::date as day,
-        extract(hour from called_at at time zone 'UTC')::int as hour_of_day,
-        extract(isodow from called_at at time zone 'UTC')::int as iso_weekday
+        {{ utc_day('called_at') }} as day,
+        {{ utc_hour('called_at') }} as hour_of_day,
+        {{ iso_weekday('called_at') }} as iso_weekday
 
     from calls
 

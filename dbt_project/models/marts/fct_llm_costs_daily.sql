@@ -6,14 +6,8 @@
 -- backfilled and would lose late rows.
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='replace_window',
-        window_column='day',
         on_schema_change='append_new_columns',
-        indexes=[
-            {'columns': ['day']},
-            {'columns': ['daily_key'], 'unique': true},
-        ],
+        **daily_incremental_config('day', indexes=[{'columns': ['day']}, {'columns': ['daily_key'], 'unique': true}])
     )
 }}
 

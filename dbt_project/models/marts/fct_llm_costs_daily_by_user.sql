@@ -5,11 +5,8 @@
 -- keeps them in single milliseconds. Incremental over the same rebuild window as the fact.
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='replace_window',
-        window_column='day',
         on_schema_change='append_new_columns',
-        indexes=[{'columns': ['day']}],
+        **daily_incremental_config('day', indexes=[{'columns': ['day']}])
     )
 }}
 

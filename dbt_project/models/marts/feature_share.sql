@@ -30,7 +30,7 @@ select
     cost_30d,
     total_cost_30d,
     share_of_total_30d,
-    {{ var('feature_share_threshold', 0.2) }}::numeric as share_threshold,
+    {{ var('feature_share_threshold', 0.2) }}::{{ type_numeric() }} as share_threshold,
     coalesce(share_of_total_30d > {{ var('feature_share_threshold', 0.2) }}, false) as over_threshold,
     {{ as_of_date() }} as as_of
 

@@ -15,8 +15,8 @@ grid as (
         weekday.iso_weekday,
         hour.hour_of_day
 
-    from generate_series(1, 7) as weekday (iso_weekday)
-    cross join generate_series(0, 23) as hour (hour_of_day)
+    from {{ integer_series(1, 7, 'weekday', 'iso_weekday') }}
+    cross join {{ integer_series(0, 23, 'hour', 'hour_of_day') }}
 
 ),
 
@@ -36,7 +36,11 @@ by_cell as (
 
 select
     grid.iso_weekday,
-    (array['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'])[grid.iso_weekday] as weekday_name,
+    -- a case, not a Postgres array subscript: the same SQL on every engine
+    case grid.iso_weekday
+        when 1 then 'Mon' when 2 then 'Tue' when 3 then 'Wed' when 4 then 'Thu'
+        when 5 then 'Fri' when 6 then 'Sat' when 7 then 'Sun'
+    end as weekday_name,
     grid.hour_of_day,
     coalesce(by_cell.calls, 0) as calls,
     coalesce(by_cell.cost_usd, 0) as cost_usd,

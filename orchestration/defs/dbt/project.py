@@ -16,7 +16,8 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from llmcosts_core.settings import PROJECT_ROOT
+from llmcosts_core.settings import PROJECT_ROOT, get_settings
+from llmcosts_core.spark import thrift_address
 from llmcosts_core.warehouse import dbt_connection_env
 from orchestration.lib.environ import patched_environ
 
@@ -30,6 +31,9 @@ _PARSE_ONLY_CONNECTION_ENV = {
     "LLMCOSTS_PG_USER": "parse-only",
     "LLMCOSTS_PG_PASSWORD": "",
     "LLMCOSTS_PG_DBNAME": "parse-only",
+    "LLMCOSTS_DBT_TARGET": "warehouse",
+    "LLMCOSTS_SPARK_THRIFT_HOST": "parse-only.invalid",
+    "LLMCOSTS_SPARK_THRIFT_PORT": "10000",
 }
 _NO_TELEMETRY_ENV = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
 _PROJECT_SOURCES = ("models", "macros", "tests", "dbt_project.yml", "profiles.yml")
@@ -62,9 +66,20 @@ def llmcosts_dbt_project() -> DbtProject:
 
 
 def dbt_run_environ() -> dict[str, str]:
-    """The environment a dbt command needs at run time: the warehouse connection (from
-    DATABASE_URL or the embedded server, resolved now, never at import) and no telemetry."""
-    return {**dbt_connection_env(), **_NO_TELEMETRY_ENV}
+    """The environment a dbt command needs at run time: the warehouse connection (resolved now,
+    never at import) and no telemetry. With LLMCOSTS_WAREHOUSE=spark dbt builds on the Spark Thrift
+    server (target `spark`), and the embedded Postgres is not started: dbt reads the control tables
+    from their Parquet mirror on the lake, not from Postgres."""
+    if get_settings().uses_spark:
+        host, port = thrift_address()
+        connection = {
+            "LLMCOSTS_DBT_TARGET": "spark",
+            "LLMCOSTS_SPARK_THRIFT_HOST": host,
+            "LLMCOSTS_SPARK_THRIFT_PORT": str(port),
+        }
+    else:
+        connection = {"LLMCOSTS_DBT_TARGET": "warehouse", **dbt_connection_env()}
+    return {**connection, **_NO_TELEMETRY_ENV}
 
 
 def _newest_source_mtime(project_dir: Path) -> float:

@@ -7,7 +7,7 @@ with
 calls as (
 
     select
-        (called_at at time zone 'UTC')::date as day,
+        {{ utc_day('called_at') }} as day,
         provider,
         model,
         reported_cost_usd,

@@ -69,7 +69,7 @@ low_cache_hit as (
         feature,
         prompt_id,
         model,
-        'cache hits on ' || round((100 * cache_hit_rate)::numeric, 1) || ' % of ' || calls
+        'cache hits on ' || round((100 * cache_hit_rate)::{{ type_numeric() }}, 1) || ' % of ' || calls
             || ' calls of one prompt version' as detail,
         coalesce(cacheable_saving * 0.5, 0) as estimated_monthly_saving_usd
     from prompts
@@ -113,7 +113,7 @@ select
     prompt_id,
     model,
     detail,
-    round(estimated_monthly_saving_usd::numeric, 6) as estimated_monthly_saving_usd,
+    round(estimated_monthly_saving_usd::{{ type_numeric() }}, 6) as estimated_monthly_saving_usd,
     {{ as_of_date() }} as as_of
 from suggestions
 where estimated_monthly_saving_usd > 0

@@ -50,7 +50,7 @@ select
 
     -- timestamps
     calls.called_at,
-    (calls.called_at at time zone 'UTC')::date as day
+    {{ utc_day('calls.called_at') }} as day
 
 from calls
 left join prices

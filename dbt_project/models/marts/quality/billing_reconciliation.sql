@@ -118,8 +118,8 @@ measured as (
             when joined.billed_cost_usd <> 0
                 then (joined.warehouse_cost_usd - joined.billed_cost_usd) / abs(joined.billed_cost_usd) * 100
         end as difference_pct,
-        joined.cache_read_tokens::double precision / nullif(joined.input_tokens, 0) as cache_read_share,
-        joined.unpriced_calls::double precision / nullif(joined.calls, 0) as unpriced_call_share,
+        joined.cache_read_tokens::{{ type_double() }} / nullif(joined.input_tokens, 0) as cache_read_share,
+        joined.unpriced_calls::{{ type_double() }} / nullif(joined.calls, 0) as unpriced_call_share,
         joined.day < {{ as_of_date() }} and joined.day < latest.latest_warehouse_day as is_complete_day
     from joined
     cross join latest
@@ -157,7 +157,7 @@ select
             case when untagged_environment_calls > 0
                 then 'untagged environments (' || untagged_environment_calls || ' calls)' end,
             case when cache_read_share >= 0.1
-                then 'cache-token accounting (' || round((cache_read_share * 100)::numeric, 1)
+                then 'cache-token accounting (' || round((cache_read_share * 100)::{{ type_numeric() }}, 1)
                     || '% of input tokens read from cache)' end,
             case when difference_usd < 0 and (
                     (unpriced_calls = 0 and calls > 0)

@@ -18,7 +18,7 @@ renamed as (
 
         -- timestamps
         topped_up_at,
-        (topped_up_at at time zone 'UTC')::date as topped_up_day,
+        {{ utc_day('topped_up_at') }} as topped_up_day,
 
         note,
         source as declared_in

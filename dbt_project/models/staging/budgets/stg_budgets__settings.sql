@@ -25,9 +25,9 @@ renamed as (
     select
         coalesce(tenant_key, 'tenant') as tenant_key,
         coalesce(cost_centre_key, 'cost_centre') as cost_centre_key,
-        string_to_array(coalesce(shared_values, 'shared'), ',') as shared_values,
+        {{ split_on_commas("coalesce(shared_values, 'shared')") }} as shared_values,
         coalesce(default_tier, 'free') as default_tier,
-        coalesce(throttle_at, '0.9')::numeric as throttle_at
+        coalesce(throttle_at, '0.9')::{{ type_numeric() }} as throttle_at
     from pivoted
 
 )

@@ -187,3 +187,11 @@ def test_reprice_and_prune_refuse_on_spark(spark_warehouse, warehouse_url):
         reprice(conn)
     with pytest.raises(ConfigError, match="lake"):
         prune(warehouse_url, 3)
+
+
+def test_the_benchmark_hook_loads_through_the_lake_sink(spark_warehouse):
+    from benchmarks.spark_ingest import spark_ingest_observations_per_s
+
+    measured = spark_ingest_observations_per_s(200)
+    assert measured["rows"] > 0 and measured["observations_per_s"] > 0
+    assert _spark("select count(*) from raw.llm_calls")[0][0] == measured["rows"]

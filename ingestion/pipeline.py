@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from ingestion.lake_loader import load_window_to_lake
 from ingestion.langfuse_source import LangfuseSource
 from ingestion.loader import WindowResult, load_window, read_watermark
 from ingestion.schema import migrate
@@ -93,7 +94,8 @@ def ingest_month(
     decode: str = "fast",
 ) -> list[WindowResult]:
     """Pull one month partition for every configured project. This is the body of the Dagster
-    asset `llm_calls`; the CLI reaches it through that asset."""
+    asset `llm_calls`; the CLI reaches it through that asset. With LLMCOSTS_WAREHOUSE=spark the
+    calls land on the lake (ingestion/lake_loader.py); the control tables stay in Postgres."""
     if not settings.langfuse_projects:
         raise ConfigError(
             "no Langfuse project configured: set LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY and "
@@ -120,7 +122,10 @@ def ingest_month(
                 log.info("%s: nothing to pull for %s", project.public_key, month.isoformat()[:7])
                 continue
             source = LangfuseSource(project, settings.ingest, decode=decode)
-            results.append(
-                load_window(conn, source, window.start, window.end, run_id=run_id, progress=progress)
-            )
+            if settings.uses_spark:  # raw.llm_calls is Parquet on the lake; the bookkeeping stays here
+                result = load_window_to_lake(conn, source, window.start, window.end, settings=settings,
+                                             run_id=run_id, progress=progress)
+            else:
+                result = load_window(conn, source, window.start, window.end, run_id=run_id, progress=progress)
+            results.append(result)
     return results

@@ -17,6 +17,7 @@ from psycopg import sql as pgsql
 
 from ingestion.schema import migrate
 from ingestion.sql_files import sql
+from llmcosts_core.settings import ConfigError, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,14 @@ def _statement(name: str, partition: str) -> pgsql.Composed:
 
 def prune(url: str, keep_months: int, *, drop: bool = False, dry_run: bool = False,
           today: date | None = None) -> PruneResult:
+    if get_settings().uses_spark:
+        # Never detach Postgres partitions while the calls live on the lake.
+        raise ConfigError(
+            "`llmcosts prune` detaches Postgres partitions of raw.llm_calls, but LLMCOSTS_WAREHOUSE=spark keeps "
+            "the calls on the lake: pruning lake partitions is not implemented yet; drop old months with "
+            "`alter table raw.llm_calls drop partition (ts_month = date 'YYYY-MM-01')` in Spark and delete "
+            "their directories under the lake root"
+        )
     cutoff = retention_cutoff(today or datetime.now(UTC).date(), keep_months)
     result = PruneResult()
     # autocommit: DETACH ... CONCURRENTLY refuses to run inside a transaction block.

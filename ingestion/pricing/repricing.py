@@ -15,6 +15,7 @@ import psycopg
 
 from ingestion.schema import month_starts
 from ingestion.sql_files import sql
+from llmcosts_core.settings import ConfigError, get_settings
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,13 @@ def reprice(
 ) -> RepriceResult:
     """Re-price [since, until) (default: all history) with the newest price version. Commits
     once per month; returns the days whose costs changed."""
+    if get_settings().uses_spark:
+        # The calls are on the lake: repricing Postgres's (empty) raw.llm_calls would report success.
+        raise ConfigError(
+            "`llmcosts reprice` re-prices the Postgres raw.llm_calls, but LLMCOSTS_WAREHOUSE=spark keeps the "
+            "calls on the lake: re-pull the months to re-price instead (`llmcosts ingest --since ... --until ...` "
+            "prices each call at load with the newest price version)"
+        )
     bounds = _bounds(conn, since, until)
     version = conn.execute("select raw.current_price_version()").fetchone()[0]
     conn.commit()

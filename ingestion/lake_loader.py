@@ -3,7 +3,7 @@
 The same pull as ingestion/loader.py (pages from LangfuseSource, ingestion.wire.map_page, the
 per-page dedupe, pricing at load, the control-Postgres bookkeeping: run lock, abandoned runs,
 ingestion_runs, watermark); only the sink differs. raw.llm_calls is Parquet on the lake,
-partitioned by `ts_month`, registered in the Spark metastore (ingestion/lake.py).
+partitioned by `ts_month`, registered in the Spark metastore (ingestion/lake/__init__.py).
 
 Parquet files cannot be updated in place, so a window is applied per month partition:
 

@@ -28,8 +28,39 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from alerts.sql_files import sql
+from llmcosts_core.settings import get_settings
 
 DECISIONS = ("allow", "warn", "throttle", "block")
+_CALLS_TABLE = "raw.llm_calls as c"
+_LAKE_CALLS_TABLE = "pg_temp.budget_check_calls as c"
+
+
+def _calls_from_the_lake(conn: psycopg.Connection, check_sql: str, user_id: str, at: datetime) -> str:
+    """On the Spark warehouse raw calls live in the lake: fetch this user's calls of the current
+    periods (and their latest call) from Spark into a temporary table, and run the same check over
+    it, so both warehouses answer from one SQL form."""
+    from llmcosts_core.spark import spark_sql
+
+    since_day = conn.execute(sql("budget_check_calls_since.sql"), {"at": at}).fetchone()[0]
+    since = datetime.combine(since_day, datetime.min.time())
+    with spark_sql() as spark:
+        spark.execute(sql("spark/budget_check_user_calls.sql"), {
+            "user_id": user_id,
+            "since": since.strftime("%Y-%m-%d %H:%M:%S"),
+            "at": at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" "),
+        })
+        calls = spark.fetchall()
+    conn.execute(
+        "create temp table if not exists budget_check_calls (ts timestamptz, cost_usd numeric(20, 10), project_id text, "
+        "environment text, metadata jsonb, feature text, model text, provider text, user_id text)"
+    )
+    conn.execute("truncate pg_temp.budget_check_calls")
+    with conn.cursor().copy("copy pg_temp.budget_check_calls from stdin") as copy:
+        for ts, *rest in calls:
+            copy.write_row([ts.replace(tzinfo=UTC), *rest])
+    if check_sql.count(_CALLS_TABLE) != 2:
+        raise RuntimeError("budget_check.sql no longer reads raw.llm_calls the way the Spark path expects")
+    return check_sql.replace(_CALLS_TABLE, _LAKE_CALLS_TABLE)
 
 
 @dataclass(frozen=True)
@@ -146,7 +177,10 @@ def check_user(
     if estimated < 0:
         raise ValueError("estimated_cost_usd must not be negative")
     with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(sql("budget_check.sql"), {"user_id": user_id, "at": at}).fetchall()
+        check_sql = sql("budget_check.sql")
+        if get_settings().uses_spark:
+            check_sql = _calls_from_the_lake(conn, check_sql, user_id, at)
+        rows = cur.execute(check_sql, {"user_id": user_id, "at": at}).fetchall()
         head = rows[0]
         share = throttle_at if throttle_at is not None else Decimal(head["throttle_at"])
         usages: list[BudgetUsage] = []

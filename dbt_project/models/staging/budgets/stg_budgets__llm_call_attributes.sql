@@ -28,10 +28,8 @@ renamed as (
         nullif(trim(calls.environment), '') as environment,
         calls.model,
         calls.provider,
-        case when jsonb_typeof(calls.metadata) = 'object'
-            then nullif(trim(calls.metadata ->> settings.tenant_key), '') end as tenant,
-        case when jsonb_typeof(calls.metadata) = 'object'
-            then nullif(trim(calls.metadata ->> settings.cost_centre_key), '') end as cost_centre,
+        nullif(trim({{ json_text('calls.metadata', 'settings.tenant_key') }}), '') as tenant,
+        nullif(trim({{ json_text('calls.metadata', 'settings.cost_centre_key') }}), '') as cost_centre,
 
         -- numerics
         calls.cost_usd,

@@ -47,18 +47,23 @@ def _bounds(conn: psycopg.Connection, since: datetime | None, until: datetime | 
     return (start, end) if end > start else None
 
 
-def reprice(
-    conn: psycopg.Connection, since: datetime | None = None, until: datetime | None = None
-) -> RepriceResult:
-    """Re-price [since, until) (default: all history) with the newest price version. Commits
-    once per month; returns the days whose costs changed."""
+def refuse_on_spark() -> None:
+    """Re-pricing rewrites the Postgres raw.llm_calls; on the Spark warehouse the calls are on the
+    lake, and repricing Postgres's (empty) table would report success."""
     if get_settings().uses_spark:
-        # The calls are on the lake: repricing Postgres's (empty) raw.llm_calls would report success.
         raise ConfigError(
             "`llmcosts reprice` re-prices the Postgres raw.llm_calls, but LLMCOSTS_WAREHOUSE=spark keeps the "
             "calls on the lake: re-pull the months to re-price instead (`llmcosts ingest --since ... --until ...` "
             "prices each call at load with the newest price version)"
         )
+
+
+def reprice(
+    conn: psycopg.Connection, since: datetime | None = None, until: datetime | None = None
+) -> RepriceResult:
+    """Re-price [since, until) (default: all history) with the newest price version. Commits
+    once per month; returns the days whose costs changed."""
+    refuse_on_spark()
     bounds = _bounds(conn, since, until)
     version = conn.execute("select raw.current_price_version()").fetchone()[0]
     conn.commit()

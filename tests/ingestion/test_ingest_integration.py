@@ -282,7 +282,9 @@ def test_pages_are_committed_as_they_are_written(migrated_warehouse, server, wor
     """Each page commits on its own (a long backfill holds no giant transaction, and a crash keeps
     the pages already written): another session sees the rows while the window is still loading."""
     settings = get_settings()
-    source = LangfuseSource(settings.langfuse_projects[0], settings.ingest)
+    # One writer session: with two, the other writer can commit every remaining page while this
+    # hook is still connecting, and the count would (rightly) be the whole window.
+    source = LangfuseSource(settings.langfuse_projects[0], dataclasses.replace(settings.ingest, writer_connections=1))
     seen_mid_load = []
 
     def look(page_number):

@@ -23,6 +23,7 @@ Definitions worth knowing:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import warnings
@@ -256,6 +257,7 @@ def validate_window(
 
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     control_url = url or database_url()
+    datasource = None
     try:
         spark_run_ids = None
         connection_string = _sqlalchemy_url(control_url)
@@ -281,4 +283,10 @@ def validate_window(
     except Exception as exc:
         # GX and SQLAlchemy errors can embed the connection URL: report the type only.
         raise QualityCheckError(f"the data-quality suite could not run: {type(exc).__name__}") from None
+    finally:
+        # Close the pool now: left to the interpreter's exit, PyHive's close of a session whose
+        # Thrift server has stopped (the demo stops its cluster) prints a traceback per connection.
+        if datasource is not None:
+            with contextlib.suppress(Exception):
+                datasource.get_engine().dispose()
     return _outcomes(list(rows.results) + list(summary.results), start, end, settings)

@@ -9,23 +9,35 @@ already in the alert log under any as_of are dropped, so each change is posted o
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from alerts.engine import Message, Rule, RuleContext, register
 from alerts.formatting import code, count, money, signed_money
+from alerts.spark_queries import spark_query
+from alerts.sql_files import sql
 from llmcosts_core.settings import get_settings
 
-log = logging.getLogger(__name__)
+TOKEN_MIX_COLUMNS = ("provider", "model", "calls", "uncached_input_tokens", "cache_read_tokens",
+                     "cache_write_tokens", "output_tokens")
+
+
+def _load_token_mix(ctx: RuleContext) -> None:
+    """The 30-day token sums per model into the session's temporary table the rule prices: from
+    raw.llm_calls where it lives, the control Postgres or, on the Spark warehouse, the lake."""
+    ctx.conn.execute(sql("price_list_change_token_mix_table.sql"))
+    ctx.conn.execute("truncate pg_temp.price_list_change_token_mix")
+    if not get_settings().uses_spark:
+        ctx.conn.execute("insert into pg_temp.price_list_change_token_mix " + sql("price_list_change_token_mix.sql"),
+                         ctx.params())
+        return
+    mix = spark_query("price_list_change_token_mix.sql", ctx.params())
+    with ctx.conn.cursor().copy("copy pg_temp.price_list_change_token_mix from stdin") as copy:
+        for row in mix:
+            copy.write_row([row[column] for column in TOKEN_MIX_COLUMNS])
 
 
 def price_list_change_rows(ctx: RuleContext) -> list[dict[str, Any]]:
-    if get_settings().uses_spark:
-        # The rule re-prices 30 days of raw calls, which on the Spark warehouse live in the lake: run
-        # on the (empty) Postgres table it would post every price change with a $0 impact.
-        log.warning("price_list_change is not evaluated on the Spark warehouse yet (it re-prices raw calls; "
-                    "docs/scaling.md)")
-        return []
+    _load_token_mix(ctx)
     rows = ctx.query("price_list_change.sql")
     if not rows:
         return rows

@@ -17,13 +17,6 @@ from llmcosts_core.spark import spark_sql
 # The rule queries with a Spark form under alerts/sql/spark/.
 RAW_CALL_QUERIES = frozenset({"expensive_calls.sql"})
 
-# Control tables (Postgres) the Spark forms read, which must be mirrored into Spark before they
-# run. expensive_calls.sql reads raw.llm_calls only; price_list_change.sql and budget_check.sql
-# (not yet ported) will need raw.model_price_periods and raw.budgets / raw.budget_settings /
-# raw.app_users.
-SPARK_CONTROL_TABLES_NEEDED_BY_ALERTS: tuple[str, ...] = ()
-
-
 def runs_on_spark(sql_file: str) -> bool:
     return sql_file in RAW_CALL_QUERIES and get_settings().uses_spark
 

@@ -2,6 +2,8 @@
 -- team called in the last 30 days [as_of - 30, as_of). The monthly impact is those 30 days of the
 -- model's calls re-priced token for token at the new minus the old price (raw.call_cost). Posted
 -- once per version and model: a subject already in the alert log (any as_of) is not returned.
+-- The calls arrive as their token mix per model (price_list_change_token_mix.sql, or its Spark
+-- form on the Spark warehouse) in a temporary table: one pricing query for both warehouses.
 with
 
 versions as (
@@ -16,18 +18,13 @@ versions as (
 
 calls as (
 
-    select provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens
-    from raw.llm_calls
-    where ts >= (%(as_of)s::date - 30)::timestamp at time zone 'UTC'
-      and ts < (%(as_of)s::date)::timestamp at time zone 'UTC'
-      and provider is not null
-      and model is not null
+    select * from pg_temp.price_list_change_token_mix
 
 ),
 
 models as (
 
-    select distinct provider, model from calls
+    select provider, model from calls
 
 ),
 
@@ -62,35 +59,44 @@ changes as (
           (new_price.input_per_mtok, new_price.output_per_mtok, new_price.cache_read_per_mtok,
            new_price.cache_write_per_mtok)
 
+),
+
+priced as (
+
+    select
+        changes.*,
+        calls.calls as calls_30d,
+        raw.call_cost(
+            calls.uncached_input_tokens + calls.cache_read_tokens + calls.cache_write_tokens, calls.output_tokens,
+            calls.cache_read_tokens, calls.cache_write_tokens,
+            changes.old_input_per_mtok, changes.old_output_per_mtok,
+            changes.old_cache_read_per_mtok, changes.old_cache_write_per_mtok
+        ) as old_cost_30d,
+        raw.call_cost(
+            calls.uncached_input_tokens + calls.cache_read_tokens + calls.cache_write_tokens, calls.output_tokens,
+            calls.cache_read_tokens, calls.cache_write_tokens,
+            changes.new_input_per_mtok, changes.new_output_per_mtok,
+            changes.new_cache_read_per_mtok, changes.new_cache_write_per_mtok
+        ) as new_cost_30d
+    from changes
+    inner join calls
+        on calls.provider = changes.provider
+        and calls.model = changes.model
+
 )
 
 select
-    changes.provider,
-    changes.model,
-    changes.old_version,
-    changes.new_version,
-    'v' || changes.new_version || ':' || changes.provider || '/' || changes.model as subject,
-    changes.old_input_per_mtok,
-    changes.new_input_per_mtok,
-    changes.old_output_per_mtok,
-    changes.new_output_per_mtok,
-    count(*) as calls_30d,
-    sum(raw.call_cost(c.input_tokens, c.output_tokens, c.cache_read_tokens, c.cache_write_tokens,
-                      changes.old_input_per_mtok, changes.old_output_per_mtok,
-                      changes.old_cache_read_per_mtok, changes.old_cache_write_per_mtok)) as old_cost_30d,
-    sum(raw.call_cost(c.input_tokens, c.output_tokens, c.cache_read_tokens, c.cache_write_tokens,
-                      changes.new_input_per_mtok, changes.new_output_per_mtok,
-                      changes.new_cache_read_per_mtok, changes.new_cache_write_per_mtok)) as new_cost_30d
-from changes
-inner join calls as c
-    on c.provider = changes.provider
-    and c.model = changes.model
-group by 1, 2, 3, 4, 5, 6, 7, 8, 9
-order by abs(
-    sum(raw.call_cost(c.input_tokens, c.output_tokens, c.cache_read_tokens, c.cache_write_tokens,
-                      changes.new_input_per_mtok, changes.new_output_per_mtok,
-                      changes.new_cache_read_per_mtok, changes.new_cache_write_per_mtok))
-    - sum(raw.call_cost(c.input_tokens, c.output_tokens, c.cache_read_tokens, c.cache_write_tokens,
-                        changes.old_input_per_mtok, changes.old_output_per_mtok,
-                        changes.old_cache_read_per_mtok, changes.old_cache_write_per_mtok))
-) desc, changes.model
+    provider,
+    model,
+    old_version,
+    new_version,
+    'v' || new_version || ':' || provider || '/' || model as subject,
+    old_input_per_mtok,
+    new_input_per_mtok,
+    old_output_per_mtok,
+    new_output_per_mtok,
+    calls_30d,
+    old_cost_30d,
+    new_cost_30d
+from priced
+order by abs(new_cost_30d - old_cost_30d) desc, model

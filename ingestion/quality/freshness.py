@@ -15,6 +15,7 @@ from psycopg.rows import dict_row
 from ingestion.quality.checks import WARN, CheckOutcome, CheckSpec
 from ingestion.quality.config import QualitySettings, get_quality_settings
 from ingestion.sql_files import sql
+from llmcosts_core.settings import get_settings
 
 # How far back the scan looks for each project's newest call: a month partition and a bit.
 SCAN_DAYS = 35
@@ -23,14 +24,31 @@ FRESHNESS = CheckSpec("freshness", WARN, "The newest call of every Langfuse proj
                       "LLMCOSTS_FRESHNESS_LAG_HOURS old.")
 
 
+def _newest_call_by_project(conn: psycopg.Connection, now: datetime, since: datetime) -> list[dict]:
+    """[{project_id, newest_ts, lag_hours}] from raw.llm_calls where it lives: the warehouse
+    Postgres, or the lake on the Spark warehouse (read there through the Thrift server)."""
+    if get_settings().uses_spark:
+        from llmcosts_core.spark import spark_sql
+
+        def utc_text(instant: datetime) -> str:
+            return instant.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+
+        with spark_sql() as cursor:
+            cursor.execute(sql("quality/spark/freshness_by_project.sql"), {"now": utc_text(now), "since": utc_text(since)})
+            columns = [description[0] for description in cursor.description]
+            rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        return [{**row, "newest_ts": row["newest_ts"].replace(tzinfo=UTC)} for row in rows]
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(sql("quality/freshness_by_project.sql"), {"now": now, "since": since})
+        return cur.fetchall()
+
+
 def check_freshness(
     conn: psycopg.Connection, *, now: datetime | None = None, settings: QualitySettings | None = None
 ) -> CheckOutcome:
     settings = settings or get_quality_settings()
     now = now or datetime.now(UTC)
-    with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(sql("quality/freshness_by_project.sql"), {"now": now, "since": now - timedelta(days=SCAN_DAYS)})
-        projects = cur.fetchall()
+    projects = _newest_call_by_project(conn, now, now - timedelta(days=SCAN_DAYS))
     lag = settings.freshness_lag_hours
     stale = {p["project_id"]: round(float(p["lag_hours"]), 2) for p in projects if float(p["lag_hours"]) > lag}
     worst = max((float(p["lag_hours"]) for p in projects), default=None)

@@ -92,3 +92,32 @@ def test_the_suite_on_spark_matches_postgres(spark_warehouse, warehouse_url, mon
     assert on_postgres["rejects_share"]["observed_value"] == pytest.approx(3 / 70)
     for name in on_postgres:
         assert on_spark[name] == on_postgres[name], name
+
+
+def test_freshness_on_spark_matches_postgres(spark_warehouse, warehouse_url, monkeypatch):
+    """Freshness reads the lake on Spark: the same projects, newest calls and lags (to the
+    microsecond) as on Postgres; one project stale, one fresh, one call at `now` (excluded)."""
+    from ingestion.quality.freshness import check_freshness
+    from ingestion.schema import migrate
+
+    now = datetime(2025, 4, 1, 2, 30, tzinfo=UTC)  # early in April: March's partition must be read too
+    rows = [
+        call("a1", now - timedelta(hours=1, microseconds=250), project_id="proj-a"),
+        call("b0", now - timedelta(days=20), project_id="proj-b"),
+        call("b1", now - timedelta(hours=7, minutes=30), project_id="proj-b"),
+        call("a-now", now, project_id="proj-a"),  # [since, now): not the newest
+        call("c-old", now - timedelta(days=40), project_id="proj-c"),  # older than the scan
+    ]
+    with psycopg.connect(warehouse_url) as conn:
+        migrate(conn)
+    insert_calls(warehouse_url, rows)
+    write_spark_calls(rows)
+
+    outcomes = {}
+    for engine in ("postgres", "spark"):
+        monkeypatch.setenv("LLMCOSTS_WAREHOUSE", engine)
+        with psycopg.connect(warehouse_url) as conn:
+            outcomes[engine] = _comparable([check_freshness(conn, now=now)])["freshness"]
+    assert not outcomes["postgres"]["passed"]
+    assert outcomes["postgres"]["details"]["stale_projects"] == {"proj-b": 7.5}
+    assert outcomes["spark"] == outcomes["postgres"]

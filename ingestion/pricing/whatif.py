@@ -17,7 +17,7 @@ from psycopg.rows import dict_row
 
 from ingestion.mapping import provider_for_model
 from ingestion.sql_files import sql
-from llmcosts_core.settings import ConfigError
+from llmcosts_core.settings import ConfigError, get_settings
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,28 @@ class WhatIf:
         return self.current_cost_usd - self.projected_cost_usd
 
 
+TOKEN_SUM_COLUMNS = ("calls", "priced_calls", "unpriced_calls", "current_cost_usd", "uncached_input_tokens",
+                     "cache_read_tokens", "cache_write_tokens", "output_tokens")
+
+
+def _load_token_sums(conn: psycopg.Connection, as_of: date, feature: str | None) -> None:
+    """The 30-day token sums into the session's temporary table the what-if prices: summed where
+    raw.llm_calls lives, in this Postgres or, on the Spark warehouse, on the lake."""
+    conn.execute(sql("pricing_whatif_token_sums_table.sql"))
+    conn.execute("truncate pg_temp.pricing_whatif_token_sums")
+    if not get_settings().uses_spark:
+        conn.execute("insert into pg_temp.pricing_whatif_token_sums " + sql("pricing_whatif_token_sums.sql"),
+                     {"as_of": as_of, "feature": feature})
+        return
+    from llmcosts_core.spark import spark_sql
+
+    with spark_sql() as cursor:
+        cursor.execute(sql("spark/pricing_whatif_token_sums.sql"), {"as_of": as_of, "feature": feature or ""})
+        [sums] = cursor.fetchall()
+    placeholders = ", ".join(["%s"] * len(TOKEN_SUM_COLUMNS))
+    conn.execute(f"insert into pg_temp.pricing_whatif_token_sums values ({placeholders})", sums)
+
+
 def whatif(
     conn: psycopg.Connection, model: str, feature: str | None = None, as_of: date | None = None
 ) -> WhatIf:
@@ -49,11 +71,9 @@ def whatif(
     model = model.strip()
     as_of = as_of or datetime.now(UTC).date()
     provider = provider_for_model(model)
+    _load_token_sums(conn, as_of, feature)
     with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(
-            sql("pricing_whatif.sql"),
-            {"as_of": as_of, "feature": feature, "provider": provider, "model": model},
-        )
+        cur.execute(sql("pricing_whatif.sql"), {"as_of": as_of, "provider": provider, "model": model})
         row = cur.fetchone()
     has_price = row["priced_as"] is not None
     return WhatIf(

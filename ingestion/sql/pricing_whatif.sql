@@ -1,14 +1,15 @@
 -- What-if: the last 30 days [as_of - 30 days, as_of) of one feature's calls (all calls when
 -- feature is NULL) re-priced on another model, token for token (same uncached input, cache-read,
 -- cache-write and output tokens), at that model's price at as_of in the newest price version.
--- Only calls with a cost today are compared; unpriced ones are counted beside.
+-- Only calls with a cost today are compared; unpriced ones are counted beside. The calls arrive
+-- as their token sums (pricing_whatif_token_sums.sql, or its Spark form on the Spark warehouse)
+-- in a temporary table: one pricing query for both warehouses.
 with
 
 params as (
 
     select
         %(as_of)s::date as as_of,
-        %(feature)s::text as feature,
         %(provider)s::text as provider,
         %(model)s::text as model,
         raw.current_price_version() as price_version
@@ -25,31 +26,26 @@ target as (
 
 ),
 
-calls as (
+sums as (
 
-    select c.*
-    from raw.llm_calls as c
-    cross join params
-    where c.ts >= (params.as_of - 30)::timestamp at time zone 'UTC'
-      and c.ts < params.as_of::timestamp at time zone 'UTC'
-      and (params.feature is null or c.feature = params.feature)
+    select * from pg_temp.pricing_whatif_token_sums
 
 )
 
 select
-    count(calls.observation_id) as calls,
-    count(calls.observation_id) filter (where calls.cost_usd is not null) as priced_calls,
-    count(calls.observation_id) filter (where calls.cost_usd is null) as unpriced_calls,
-    coalesce(sum(calls.cost_usd), 0) as current_cost_usd,
-    sum(
+    sums.calls,
+    sums.priced_calls,
+    sums.unpriced_calls,
+    sums.current_cost_usd,
+    case when sums.priced_calls > 0 then
         raw.call_cost(
-            calls.input_tokens, calls.output_tokens, calls.cache_read_tokens, calls.cache_write_tokens,
+            sums.uncached_input_tokens + sums.cache_read_tokens + sums.cache_write_tokens, sums.output_tokens,
+            sums.cache_read_tokens, sums.cache_write_tokens,
             target.input_per_mtok, target.output_per_mtok, target.cache_read_per_mtok, target.cache_write_per_mtok
         )
-    ) filter (where calls.cost_usd is not null) as projected_cost_usd,
-    max(target.model_id) as priced_as,
-    max(target.price_version) as price_version,
-    max(target.source) as price_source
-from params
-left join calls on true
+    end as projected_cost_usd,
+    target.model_id as priced_as,
+    target.price_version,
+    target.source as price_source
+from sums
 left join target on true

@@ -33,7 +33,6 @@ def _statement(sql_text: str) -> str:
 
 def bench_spark(url: str, n: int, repeat: int, scale: int, *, start_server, end: datetime, dbt_build) -> dict:
     from ingestion.lake.mirror import mirror_control_tables
-
     from ingestion.pipeline import ingest_month
     from llmcosts_core.settings import get_settings
     from llmcosts_core.spark import execute, spark_sql

@@ -231,7 +231,8 @@ def load_window_to_lake(
                     lake_.append_rejects(rejects, run_id)
                 loaded_at = datetime.now(UTC)
                 for month in sorted(stages):
-                    result.rows_changed += _rewrite_partition(lake_, month, stages[month], loaded_at)
+                    with lake.month_lock(conn, month):
+                        result.rows_changed += _rewrite_partition(lake_, month, stages[month], loaded_at)
                     result.pages_merged = result.pages  # every page lands through a partition rewrite
         except BaseException as exc:
             result.pages, result.retries = stats.pages, stats.retries

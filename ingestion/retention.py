@@ -3,6 +3,8 @@
 Keeps the N most recent calendar months (the current month counts as one); older month partitions
 are detached without blocking readers or writers (DETACH PARTITION ... CONCURRENTLY), then moved to
 the `archive` schema, or dropped when asked. Partitions of future months are never touched.
+On the Spark warehouse the months are partitions of the lake table (ingestion/lake/maintenance.py):
+archived ones move to archive.llm_calls on the lake, dropped ones are deleted.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from psycopg import sql as pgsql
 
 from ingestion.schema import migrate
 from ingestion.sql_files import sql
-from llmcosts_core.settings import ConfigError, get_settings
+from llmcosts_core.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -45,17 +47,29 @@ def _statement(name: str, partition: str) -> pgsql.Composed:
     return pgsql.SQL(sql(name)).format(partition=pgsql.Identifier(partition))
 
 
+def _prune_lake(url: str, cutoff: datetime, *, drop: bool, dry_run: bool) -> PruneResult:
+    """The Spark warehouse: raw.llm_calls' months are partitions on the lake (ingestion/lake/
+    maintenance.py); archived months move to archive.llm_calls there. Names read as on Postgres."""
+    from ingestion.lake.maintenance import prune_lake
+
+    with psycopg.connect(url) as conn:
+        with conn.transaction():
+            migrate(conn)  # the rewrite locks live in the control Postgres
+        lake_result = prune_lake(conn, get_settings(), cutoff, drop=drop, dry_run=dry_run)
+
+    def name(month: date) -> str:
+        return f"llm_calls ts_month={month.isoformat()}"
+
+    result = PruneResult(kept=[name(month) for month in lake_result.kept])
+    (result.dropped if drop else result.archived).extend(name(month) for month in lake_result.pruned)
+    return result
+
+
 def prune(url: str, keep_months: int, *, drop: bool = False, dry_run: bool = False,
           today: date | None = None) -> PruneResult:
-    if get_settings().uses_spark:
-        # Never detach Postgres partitions while the calls live on the lake.
-        raise ConfigError(
-            "`llmcosts prune` detaches Postgres partitions of raw.llm_calls, but LLMCOSTS_WAREHOUSE=spark keeps "
-            "the calls on the lake: pruning lake partitions is not implemented yet; drop old months with "
-            "`alter table raw.llm_calls drop partition (ts_month = date 'YYYY-MM-01')` in Spark and delete "
-            "their directories under the lake root"
-        )
     cutoff = retention_cutoff(today or datetime.now(UTC).date(), keep_months)
+    if get_settings().uses_spark:
+        return _prune_lake(url, cutoff, drop=drop, dry_run=dry_run)
     result = PruneResult()
     # autocommit: DETACH ... CONCURRENTLY refuses to run inside a transaction block.
     with psycopg.connect(url, autocommit=True) as conn:

@@ -53,9 +53,6 @@ def cmd_reprice(args) -> int:
 
     if args.since and args.until and args.until <= args.since:
         raise ConfigError("--until must be after --since (windows are half-open: [since, until))")
-    from ingestion.pricing.repricing import refuse_on_spark
-
-    refuse_on_spark()
     result = materialize([model_prices, llm_call_costs], run_config=reprice_run_config(args.since, args.until))
     meta = _metadata(result, "llm_call_costs")
     print(f"re-priced with price version {meta.get('price_version')}: {meta.get('rows_changed')} calls changed")

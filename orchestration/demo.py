@@ -26,12 +26,13 @@ def _reset_demo_rows(source_key: str) -> None:
     from ingestion.schema import migrate
 
     settings = get_settings()
-    if settings.uses_spark:
-        from ingestion.lake.maintenance import delete_project_calls
-
-        delete_project_calls(settings, DEMO_PROJECT_ID)
     with connect() as conn:
         migrate(conn)
+        conn.commit()
+        if settings.uses_spark:
+            from ingestion.lake.maintenance import delete_project_calls
+
+            delete_project_calls(conn, settings, DEMO_PROJECT_ID)
         conn.execute("delete from raw.llm_calls where project_id = %s", (DEMO_PROJECT_ID,))
         conn.execute("delete from raw.ingestion_watermarks where source_key = %s", (source_key,))
         conn.commit()

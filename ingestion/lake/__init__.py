@@ -8,6 +8,7 @@ Layout under the lake root (settings.spark.lake_root: a local path or an object-
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import orjson
+import psycopg
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
@@ -27,6 +29,8 @@ from ingestion.sql_files import sql
 from llmcosts_core.settings import SparkSettings
 from llmcosts_core.spark import execute, quote_literal, spark_sql
 from llmcosts_core.spark.thrift import SparkSqlError
+
+log = logging.getLogger(__name__)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_MICROSECOND = timedelta(microseconds=1)
@@ -129,6 +133,17 @@ class Lake:
     def rejects_dir(self) -> str:
         return f"{self.root}/raw/llm_calls_rejects"
 
+    @property
+    def archive_dir(self) -> str:
+        """Where `llmcosts prune` moves the months it archives (archive.llm_calls)."""
+        return f"{self.root}/archive/llm_calls"
+
+    def location_uri(self, path: str) -> str:
+        return _location_uri(self.settings, path)
+
+    def refresh(self, table: str) -> None:
+        execute(self.cursor, sql("lake/refresh_table.sql").format(table=table))
+
     def partition_dir(self, month: date) -> str:
         return f"{self.llm_calls_dir}/ts_month={month.isoformat()}"
 
@@ -171,7 +186,7 @@ class Lake:
             self.run("set_llm_calls_partition_location.sql", month=month.isoformat(), location=location)
         else:
             self.run("add_llm_calls_partition.sql", month=month.isoformat(), location=location)
-        execute(self.cursor, sql("lake/refresh_table.sql").format(table="raw.llm_calls"))
+        self.refresh("raw.llm_calls")
 
     def remove_superseded_versions(self, month: date, keep: str) -> list[str]:
         """Every version directory of the month but `keep`: the one just replaced, and orphans of
@@ -188,7 +203,32 @@ class Lake:
         safe_run = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in run_id)[:80]
         path = f"{self.rejects_dir}/run-{safe_run}-{uuid.uuid4().hex[:12]}.parquet"
         pq.write_table(pa.Table.from_pylist(rejects, schema=REJECTS_SCHEMA), path, filesystem=self.fs)
-        execute(self.cursor, sql("lake/refresh_table.sql").format(table="raw.llm_calls_rejects"))
+        self.refresh("raw.llm_calls_rejects")
+
+
+_MONTH_LOCK_NAMESPACE = 0x6C6B6D6F  # "lkmo"
+
+
+@contextmanager
+def month_lock(conn: psycopg.Connection, month: date) -> Iterator[None]:
+    """Hold the rewrite lock of one month partition (ingestion/sql/lock_lake_month.sql) in the
+    control Postgres. `conn` must have no open transaction: the lock is a session lock, and each
+    statement here commits so the caller's next transaction starts clean."""
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        raise ValueError("month_lock needs a connection with no open transaction")
+    params = {"namespace": _MONTH_LOCK_NAMESPACE, "month_key": month.year * 12 + month.month - 1}
+    conn.execute(sql("lock_lake_month.sql"), params)
+    conn.commit()
+    try:
+        yield
+    finally:
+        try:
+            if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                conn.rollback()
+            conn.execute(sql("unlock_lake_month.sql"), params)
+            conn.commit()
+        except psycopg.Error as exc:  # a broken session has released its locks already
+            log.warning("could not release the lake lock of %s: %s", month.isoformat(), exc)
 
 
 @contextmanager

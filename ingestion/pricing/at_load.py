@@ -101,6 +101,12 @@ class LoadPrices:
                 self._periods[key] = periods
         return periods
 
+    def has_any_price(self, conn: psycopg.Connection, provider: str, model: str) -> bool:
+        """Does this version price the model at any time? (If not, its unpriced calls stay so.)"""
+        if self.price_version is None:
+            return False
+        return any(prices is not None for _, _, prices in self._for_model(conn, provider, model)[1])
+
     def price(self, conn: psycopg.Connection, rows: list[tuple]) -> list[tuple]:
         """Each row (mapping.COLUMNS) with its effective cost_usd and cost_source, then
         computed_cost_usd and price_version (PRICED_COLUMNS) appended."""

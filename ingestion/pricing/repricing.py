@@ -15,7 +15,7 @@ import psycopg
 
 from ingestion.schema import month_starts
 from ingestion.sql_files import sql
-from llmcosts_core.settings import ConfigError, get_settings
+from llmcosts_core.settings import get_settings
 
 
 @dataclass(frozen=True)
@@ -47,15 +47,27 @@ def _bounds(conn: psycopg.Connection, since: datetime | None, until: datetime | 
     return (start, end) if end > start else None
 
 
-def refuse_on_spark() -> None:
-    """Re-pricing rewrites the Postgres raw.llm_calls; on the Spark warehouse the calls are on the
-    lake, and repricing Postgres's (empty) table would report success."""
-    if get_settings().uses_spark:
-        raise ConfigError(
-            "`llmcosts reprice` re-prices the Postgres raw.llm_calls, but LLMCOSTS_WAREHOUSE=spark keeps the "
-            "calls on the lake: re-pull the months to re-price instead (`llmcosts ingest --since ... --until ...` "
-            "prices each call at load with the newest price version)"
-        )
+def _changed_days(start: datetime, end: datetime, months: list[date]) -> tuple[date, date] | None:
+    """The UTC days [first, end) of the changed months, clipped to the window [start, end)."""
+    if not months:
+        return None
+    first = max(start, datetime(months[0].year, months[0].month, 1, tzinfo=UTC))
+    last_month = months[-1]
+    next_month = datetime(last_month.year + last_month.month // 12, last_month.month % 12 + 1, 1, tzinfo=UTC)
+    last = min(end, next_month).astimezone(UTC)
+    end_day = last.date() if last.time() == datetime.min.time() else last.date() + timedelta(days=1)
+    return first.astimezone(UTC).date(), end_day
+
+
+def _reprice_lake(conn: psycopg.Connection, since: datetime | None, until: datetime | None) -> RepriceResult:
+    """The Spark warehouse: raw calls are Parquet on the lake; each month whose costs change is
+    rewritten and swapped in whole (ingestion/lake/maintenance.py), with the same pricing rules."""
+    from ingestion.lake.maintenance import reprice_lake
+
+    version = conn.execute("select raw.current_price_version()").fetchone()[0]
+    conn.commit()
+    start, end, result = reprice_lake(conn, get_settings(), since, until, version)
+    return RepriceResult(start, end, version, result.rows_changed, _changed_days(start, end, result.changed_months))
 
 
 def reprice(
@@ -63,7 +75,8 @@ def reprice(
 ) -> RepriceResult:
     """Re-price [since, until) (default: all history) with the newest price version. Commits
     once per month; returns the days whose costs changed."""
-    refuse_on_spark()
+    if get_settings().uses_spark:
+        return _reprice_lake(conn, since, until)
     bounds = _bounds(conn, since, until)
     version = conn.execute("select raw.current_price_version()").fetchone()[0]
     conn.commit()

@@ -17,7 +17,7 @@ from ingestion.loader import read_watermark
 from ingestion.local_langfuse.server import LocalLangfuseServer
 from ingestion.local_langfuse.workload import generate_observations
 from ingestion.pipeline import ingest_month
-from llmcosts_core.settings import ConfigError, get_settings
+from llmcosts_core.settings import get_settings
 from llmcosts_core.spark import execute, spark_sql
 
 PK, SK = "pk-lf-test", "sk-lf-test-secret"
@@ -103,10 +103,7 @@ def test_lake_holds_exactly_the_rows_postgres_would(spark_warehouse, warehouse_u
         assert conn.execute("select count(*) from raw.llm_calls").fetchone()[0] == 0
 
     # The same window through the Postgres path, into a second fresh database.
-    reference_name = "ref_" + uuid.uuid4().hex[:10]
-    reference = urlunparse(urlparse(pg_admin_url)._replace(path="/" + reference_name))
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(f'create database "{reference_name}"')
+    reference = _reference_postgres(pg_admin_url)
     monkeypatch.setenv("LLMCOSTS_WAREHOUSE", "postgres")
     monkeypatch.setenv("DATABASE_URL", reference)
     _ingest_all()
@@ -179,14 +176,78 @@ def test_rejects_land_beside_the_calls_with_their_reason(spark_warehouse, server
     assert _spark("select count(*) from raw.llm_calls where observation_id in ('neg-tokens', 'bad-cost')")[0][0] == 0
 
 
-def test_reprice_and_prune_refuse_on_spark(spark_warehouse, warehouse_url):
+def _reference_postgres(pg_admin_url: str) -> str:
+    """A second fresh database for the same window through the Postgres path."""
+    name = "ref_" + uuid.uuid4().hex[:10]
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'create database "{name}"')
+    return urlunparse(urlparse(pg_admin_url)._replace(path="/" + name))
+
+
+def test_reprice_on_the_lake_equals_the_postgres_reprice(spark_warehouse, warehouse_url, pg_admin_url, server,
+                                                         tmp_path, monkeypatch):
+    """A new price version (gpt-4o-mini cheaper from November 1st): `reprice` rewrites the lake's
+    months to exactly the rows the Postgres re-price gives, reports the same days, and a second run
+    reads the months' price versions and writes nothing."""
+    from ingestion.pricing.price_table import load_prices
     from ingestion.pricing.repricing import reprice
+    from tests.pricing.pricing_helpers import write_overrides
+
+    reference = _reference_postgres(pg_admin_url)
+    _ingest_all()
+    with monkeypatch.context() as patch:
+        patch.setenv("LLMCOSTS_WAREHOUSE", "postgres")
+        patch.setenv("DATABASE_URL", reference)
+        _ingest_all()
+    cheaper = [{"provider": "openai", "model": "gpt-4o-mini", "effective_from": "2026-11-01",
+                "input_per_mtok": 0.1, "output_per_mtok": 0.3}]
+    monkeypatch.setenv("LLMCOSTS_PRICE_OVERRIDES", str(write_overrides(tmp_path / "cheaper.yml", cheaper)))
+    results = {}
+    for engine, url in (("spark", warehouse_url), ("postgres", reference)):
+        with monkeypatch.context() as patch, psycopg.connect(url) as conn:
+            patch.setenv("LLMCOSTS_WAREHOUSE", engine)
+            assert load_prices(conn).price_version == 2
+            results[engine] = reprice(conn)
+    assert results["spark"].rows_changed == results["postgres"].rows_changed > 0
+    assert results["spark"].changed_days == results["postgres"].changed_days
+    assert results["spark"].price_version == 2
+    with psycopg.connect(reference) as conn:
+        postgres_rows = _normal(conn.execute(f"select {_POSTGRES_COLUMNS} from raw.llm_calls").fetchall())
+        assert conn.execute("select count(*) from raw.llm_calls where price_version = 2 and model = 'gpt-4o-mini' "
+                            "and ts >= '2026-11-01' and computed_cost_usd is not null").fetchone()[0] > 0
+    assert _lake_rows() == postgres_rows
+
+    versions = {month: _versions(month) for month in MONTHS}
+    with psycopg.connect(warehouse_url) as conn:
+        again = reprice(conn)
+    assert again.rows_changed == 0 and again.changed_days is None
+    assert {month: _versions(month) for month in MONTHS} == versions  # nothing rewritten
+
+
+def test_prune_on_the_lake_archives_then_drops_whole_months(spark_warehouse, warehouse_url, server):
     from ingestion.retention import prune
 
-    with psycopg.connect(warehouse_url) as conn, pytest.raises(ConfigError, match="re-pull"):
-        reprice(conn)
-    with pytest.raises(ConfigError, match="lake"):
-        prune(warehouse_url, 3)
+    _ingest_all()
+    per_month = dict(_spark("select cast(ts_month as string), count(*) from raw.llm_calls group by 1"))
+    assert set(per_month) == {"2026-10-01", "2026-11-01"}
+
+    dry = prune(warehouse_url, 1, dry_run=True, today=date(2026, 11, 15))
+    assert dry.archived == ["llm_calls ts_month=2026-10-01"] and dry.kept == ["llm_calls ts_month=2026-11-01"]
+    assert len(_lake_rows()) == sum(per_month.values())  # a dry run touches nothing
+
+    archived = prune(warehouse_url, 1, today=date(2026, 11, 15))
+    assert archived.archived == ["llm_calls ts_month=2026-10-01"]
+    assert [p[0] for p in _spark("show partitions raw.llm_calls")] == ["ts_month=2026-11-01"]
+    assert _spark("select count(*) from raw.llm_calls")[0][0] == per_month["2026-11-01"]
+    assert _spark("select count(*) from archive.llm_calls where ts_month = date '2026-10-01'")[0][0] \
+        == per_month["2026-10-01"]
+    assert _versions(date(2026, 10, 1)) == []
+
+    dropped = prune(warehouse_url, 1, drop=True, today=date(2026, 12, 15))
+    assert dropped.dropped == ["llm_calls ts_month=2026-11-01"]
+    assert _spark("select count(*) from raw.llm_calls")[0][0] == 0
+    assert not (Path(get_settings().spark.lake_root) / "raw" / "llm_calls" / "ts_month=2026-11-01").exists()
+    assert _spark("select count(*) from archive.llm_calls")[0][0] == per_month["2026-10-01"]  # untouched
 
 
 def test_the_benchmark_hook_loads_through_the_lake_sink(spark_warehouse):

@@ -76,17 +76,3 @@ def test_no_thrift_server_is_a_service_error_naming_the_fix(monkeypatch):
     monkeypatch.setenv("LLMCOSTS_SPARK_THRIFT_HOST", "127.0.0.1")
     with pytest.raises(ServiceUnavailable, match="LLMCOSTS_SPARK_THRIFT_HOST"):
         require_spark()
-
-
-def test_the_daily_repricing_step_has_nothing_to_do_on_spark_and_the_cli_refuses(monkeypatch):
-    import dagster as dg
-
-    from ingestion.pricing.repricing import refuse_on_spark
-    from orchestration.defs.pricing.assets import llm_call_costs
-
-    monkeypatch.setenv("LLMCOSTS_WAREHOUSE", "spark")
-    result = dg.materialize([llm_call_costs], selection=[llm_call_costs], instance=dg.DagsterInstance.ephemeral())
-    metadata = result.asset_materializations_for_node("llm_call_costs")[0].metadata
-    assert metadata["rows_changed"].value == 0 and "priced at load" in metadata["skipped"].value
-    with pytest.raises(ConfigError, match="re-pull the months"):
-        refuse_on_spark()

@@ -133,7 +133,6 @@ def _prepare_spark_sources(context: dg.AssetExecutionContext, settings) -> None:
     """On Spark, dbt reads the control tables (budgets, app users, price list, bills, usage) from
     the lake: copy today's Postgres rows there first (small tables; raw calls are already on it)."""
     from ingestion.lake.mirror import mirror_control_tables
-
     from llmcosts_core.spark import require_spark
 
     require_spark(settings)

@@ -15,7 +15,6 @@ import dagster as dg
 from ingestion.pricing.price_table import load_prices, overrides_path
 from ingestion.pricing.repricing import reprice
 from ingestion.schema import migrate
-from llmcosts_core.settings import get_settings
 from llmcosts_core.warehouse import connect
 
 
@@ -66,22 +65,17 @@ def _day(value: str | None) -> datetime | None:
     key="llm_call_costs",
     deps=[dg.AssetKey("model_prices"), dg.AssetKey("llm_calls")],
     group_name="ingestion",
-    kinds={"postgres"},
+    kinds={"postgres", "parquet"},
     description=(
         "Re-prices raw.llm_calls (computed_cost_usd, effective cost_usd / cost_source, price_version) "
-        "over [since, until) with the newest price version. Idempotent."
+        "over [since, until) with the newest price version (on the Spark warehouse, by rewriting the "
+        "lake's month partitions whose costs change). Idempotent."
     ),
 )
 def llm_call_costs(context: dg.AssetExecutionContext, config: RepriceConfig) -> dg.MaterializeResult:
     since, until = _day(config.since), _day(config.until)
     if since and until and until <= since:
         raise dg.Failure("until must be after since (the window is half-open [since, until))")
-    if get_settings().uses_spark:
-        # On the Spark warehouse the loader prices every call at load with the newest version and
-        # raw calls live on the lake: the daily job has nothing to re-price here (`llmcosts reprice`
-        # refuses on Spark with what to do instead, before it runs this asset).
-        context.log.info("LLMCOSTS_WAREHOUSE=spark: calls are priced at load; nothing to re-price in Postgres")
-        return dg.MaterializeResult(metadata={"rows_changed": 0, "skipped": "spark warehouse: priced at load"})
     with connect() as conn:
         migrate(conn)
         conn.commit()

@@ -7,8 +7,9 @@
     {%- endif -%}
     {%- set query -%}
         select coalesce((
-            select (stored.tenant_key, stored.cost_centre_key)
-                is distinct from (settings.tenant_key, settings.cost_centre_key)
+            -- column by column: a row comparison is not portable SQL
+            select stored.tenant_key is distinct from settings.tenant_key
+                or stored.cost_centre_key is distinct from settings.cost_centre_key
             from {{ relation }} as stored
             cross join {{ ref('stg_budgets__settings') }} as settings
             order by stored.day desc

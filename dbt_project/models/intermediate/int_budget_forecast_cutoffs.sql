@@ -52,12 +52,10 @@ backtest_months as (
 
     select
         periods.budget_name,
-        (date_trunc('month', (periods.as_of - 1)::timestamp) - make_interval(months => months_back.n))::date
-            as month_start,
-        (date_trunc('month', (periods.as_of - 1)::timestamp) - make_interval(months => months_back.n - 1))::date
-            as month_end
+        {{ add_months(first_day_of_month(add_days('periods.as_of', -1)), '-months_back.n') }} as month_start,
+        {{ add_months(first_day_of_month(add_days('periods.as_of', -1)), '1 - months_back.n') }} as month_end
     from periods
-    cross join generate_series(1, 3) as months_back (n)
+    cross join {{ integer_series(1, 3, 'months_back', 'n') }}
     where periods.period_kind = 'monthly'
 
 ),
@@ -83,11 +81,11 @@ backtest_cutoffs as (
         'backtest' as purpose,
         budget_name,
         member,
-        month_start + 7 * weeks.n as cutoff,
+        {{ add_days('month_start', '7 * weeks.n') }} as cutoff,
         month_start as period_start,
         month_end as period_end
     from backtest_members
-    cross join generate_series(1, 3) as weeks (n)
+    cross join {{ integer_series(1, 3, 'weeks', 'n') }}
 
 ),
 
@@ -102,9 +100,9 @@ cutoffs as (
 select
     cutoffs.*,
     first_spend.first_spend_day,
-    cutoffs.period_end - cutoffs.cutoff as days_ahead,
+    {{ dbt.datediff('cutoffs.cutoff', 'cutoffs.period_end', 'day') }} as days_ahead,
     case
-        when first_spend.first_spend_day <= cutoffs.cutoff - 28 then 'trend_weekday'
+        when first_spend.first_spend_day <= {{ add_days('cutoffs.cutoff', -28) }} then 'trend_weekday'
         when first_spend.first_spend_day < cutoffs.cutoff then 'run_rate'
         else 'none'
     end as forecast_method

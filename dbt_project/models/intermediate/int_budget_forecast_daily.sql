@@ -31,18 +31,16 @@ history as (
         cutoffs.budget_name,
         cutoffs.member,
         cutoffs.cutoff,
-        series.day::date as day,
-        extract(isodow from series.day)::int as iso_weekday,
-        (series.day::date - cutoffs.cutoff)::{{ type_double() }} as day_offset,
-        coalesce(member_daily.cost_usd, 0)::{{ type_double() }} as cost_usd
+        series.day,
+        {{ day_iso_weekday('series.day') }} as iso_weekday,
+        cast({{ dbt.datediff('cutoffs.cutoff', 'series.day', 'day') }} as {{ type_double() }}) as day_offset,
+        cast(coalesce(member_daily.cost_usd, 0) as {{ type_double() }}) as cost_usd
     from cutoffs
-    cross join lateral generate_series(
-        (cutoffs.cutoff - 28)::timestamp, (cutoffs.cutoff - 1)::timestamp, interval '1 day'
-    ) as series (day)
+    cross join {{ day_series(add_days('cutoffs.cutoff', -28), 'cutoffs.cutoff', 'series', 'day') }}
     left join member_daily
         on member_daily.budget_name = cutoffs.budget_name
         and member_daily.member = cutoffs.member
-        and member_daily.day = series.day::date
+        and member_daily.day = series.day
     where cutoffs.forecast_method = 'trend_weekday'
 
 ),
@@ -105,8 +103,8 @@ run_rate as (
         cutoffs.budget_name,
         cutoffs.member,
         cutoffs.cutoff,
-        coalesce(sum(member_daily.cost_usd), 0)::{{ type_double() }}
-            / greatest(cutoffs.cutoff - cutoffs.first_spend_day, 1) as daily_rate
+        cast(coalesce(sum(member_daily.cost_usd), 0) as {{ type_double() }})
+            / greatest({{ dbt.datediff('cutoffs.first_spend_day', 'cutoffs.cutoff', 'day') }}, 1) as daily_rate
     from cutoffs
     left join member_daily
         on member_daily.budget_name = cutoffs.budget_name
@@ -126,13 +124,11 @@ future as (
         cutoffs.member,
         cutoffs.cutoff,
         cutoffs.forecast_method,
-        series.day::date as day,
-        extract(isodow from series.day)::int as iso_weekday,
-        (series.day::date - cutoffs.cutoff)::{{ type_double() }} as day_offset
+        series.day,
+        {{ day_iso_weekday('series.day') }} as iso_weekday,
+        cast({{ dbt.datediff('cutoffs.cutoff', 'series.day', 'day') }} as {{ type_double() }}) as day_offset
     from cutoffs
-    cross join lateral generate_series(
-        cutoffs.cutoff::timestamp, (cutoffs.period_end - 1)::timestamp, interval '1 day'
-    ) as series (day)
+    cross join {{ day_series('cutoffs.cutoff', 'cutoffs.period_end', 'series', 'day') }}
 
 )
 
@@ -143,12 +139,12 @@ select
     future.cutoff,
     future.day,
     future.forecast_method,
-    (case
+    cast((case
         when future.forecast_method = 'trend_weekday' then
             greatest(coalesce(trend.intercept + trend.slope * future.day_offset, trend.level, 0), 0)
             * coalesce(weekday_factors.factor, 1)
         else coalesce(run_rate.daily_rate, 0)
-    end)::numeric(20, 10) as projected_cost_usd
+    end) as decimal(20, 10)) as projected_cost_usd
 from future
 left join trend
     on trend.purpose = future.purpose

@@ -23,7 +23,7 @@ per_member as (
     from member_daily
     inner join periods on periods.budget_name = member_daily.budget_name
     where periods.is_per_member
-        and member_daily.day >= least(periods.period_start, periods.as_of - 28)
+        and member_daily.day >= least(periods.period_start, {{ add_days('periods.as_of', -28) }})
         and member_daily.day < periods.as_of
 
 ),

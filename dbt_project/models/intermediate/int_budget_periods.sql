@@ -3,6 +3,14 @@
 -- as_of - 1: on as_of = 2026-04-01 the monthly period is March (complete, 0 days remaining); on
 -- 2026-04-02 it is April, with one day of data. Calendar weeks start on Monday (ISO). A rolling
 -- window of N days is [as_of - N, as_of): it slides by one day per day.
+-- The calendar periods are the same for every budget, so they are computed here in Jinja and
+-- reach SQL as date literals (as macros/windows.sql does for the reporting windows).
+{%- set as_of = as_of_value() %}
+{%- set last_day = days_before_as_of(1) %}
+{%- set week_start = last_day - modules.datetime.timedelta(days=last_day.weekday()) %}
+{%- set month_start = last_day.replace(day=1) %}
+{%- set next_month_start = (month_start + modules.datetime.timedelta(days=31)).replace(day=1) %}
+
 with
 
 budgets as (
@@ -16,8 +24,7 @@ dated as (
     select
         budget_name, parent_name, scope, scope_value, is_per_member, filters, period_kind, period_days,
         period_label, limit_usd, thresholds, hard_limit, hard_limit_usd,
-        {{ as_of_date() }} as as_of,
-        ({{ as_of_date() }} - 1)::timestamp as last_day
+        {{ as_of_date() }} as as_of
     from budgets
 
 ),
@@ -27,15 +34,15 @@ bounded as (
     select
         dated.*,
         case period_kind
-            when 'daily' then last_day::date
-            when 'weekly' then date_trunc('week', last_day)::date
-            when 'monthly' then date_trunc('month', last_day)::date
-            else as_of - period_days
+            when 'daily' then {{ date_literal(last_day) }}
+            when 'weekly' then {{ date_literal(week_start) }}
+            when 'monthly' then {{ date_literal(month_start) }}
+            else {{ add_days('as_of', '-period_days') }}
         end as period_start,
         case period_kind
-            when 'daily' then (last_day + interval '1 day')::date
-            when 'weekly' then (date_trunc('week', last_day) + interval '7 days')::date
-            when 'monthly' then (date_trunc('month', last_day) + interval '1 month')::date
+            when 'daily' then {{ date_literal(as_of) }}
+            when 'weekly' then {{ date_literal(week_start + modules.datetime.timedelta(days=7)) }}
+            when 'monthly' then {{ date_literal(next_month_start) }}
             else as_of
         end as period_end
     from dated
@@ -46,6 +53,6 @@ select
     budget_name, parent_name, scope, scope_value, is_per_member, filters,
     period_kind, period_days, period_label, limit_usd, thresholds, hard_limit, hard_limit_usd,
     as_of, period_start, period_end,
-    as_of - period_start as days_elapsed,
-    period_end - as_of as days_remaining
+    {{ dbt.datediff('period_start', 'as_of', 'day') }} as days_elapsed,
+    {{ dbt.datediff('as_of', 'period_end', 'day') }} as days_remaining
 from bounded

@@ -1,8 +1,9 @@
 {{ config(materialized='table') }}
 -- Daily spend at the grain every budget scope can name (project, environment, tenant, feature,
 -- model, provider, tier, user), over the budget history window
--- [as_of - budget_history_days, as_of). `dims` holds the same attributes keyed by scope name, so a
--- budget's member is `dims ->> scope` and its filters match with `dims @> filters`.
+-- [as_of - budget_history_days, as_of). `dims` holds the same attributes keyed by scope name (a
+-- string map: jsonb on Postgres, map on Spark; macros/cross_db/maps.sql), so a budget's member is
+-- dims[scope] and its filters match when dims contains them.
 -- A user's tier comes from raw.app_users; unknown users (and users without a tier) get the
 -- budgets file's default tier; calls without a user are tier (untagged). The tier is joined here,
 -- on the per-day sums of int_budget_calls_daily (incremental), not per call: a tier change then
@@ -61,7 +62,7 @@ daily as (
     select
         day, project_id, environment, tenant, cost_centre, feature, model, provider, tier, user_id,
         sum(cost_usd) as cost_usd,
-        sum(calls)::bigint as calls,
+        cast(sum(calls) as bigint) as calls,
         sum(total_tokens) as total_tokens
     from labeled
     group by day, project_id, environment, tenant, cost_centre, feature, model, provider, tier, user_id
@@ -70,8 +71,8 @@ daily as (
 
 select
     *,
-    jsonb_build_object(
-        'global', '(all)', 'project', project_id, 'environment', environment, 'tenant', tenant,
-        'feature', feature, 'model', model, 'provider', provider, 'tier', tier, 'user', user_id
-    ) as dims
+    {{ string_map({
+        'global': "'(all)'", 'project': 'project_id', 'environment': 'environment', 'tenant': 'tenant',
+        'feature': 'feature', 'model': 'model', 'provider': 'provider', 'tier': 'tier', 'user': 'user_id',
+    }) }} as dims
 from daily

@@ -28,11 +28,9 @@ days as (
     select
         status.budget_name,
         status.member,
-        series.day::date as day
+        series.day
     from status
-    cross join lateral generate_series(
-        status.period_start::timestamp, (status.period_end - 1)::timestamp, interval '1 day'
-    ) as series (day)
+    cross join {{ day_series('status.period_start', 'status.period_end', 'series', 'day') }}
 
 ),
 

@@ -37,8 +37,10 @@ actual as (
         cutoffs.budget_name,
         cutoffs.member,
         cutoffs.cutoff,
-        coalesce(sum(member_daily.cost_usd) filter (where member_daily.day < cutoffs.cutoff), 0) as spent_to_cutoff_usd,
-        coalesce(sum(member_daily.cost_usd), 0) as actual_usd
+        -- (typed: the error and its percentage follow; see macros/cross_db/decimals.sql)
+        cast(coalesce(sum(member_daily.cost_usd) filter (where member_daily.day < cutoffs.cutoff), 0)
+            as {{ type_money() }}) as spent_to_cutoff_usd,
+        cast(coalesce(sum(member_daily.cost_usd), 0) as {{ type_money() }}) as actual_usd
     from cutoffs
     left join member_daily
         on member_daily.budget_name = cutoffs.budget_name
@@ -57,10 +59,10 @@ scored as (
         cutoffs.period_start as month_start,
         cutoffs.period_end as month_end,
         cutoffs.cutoff,
-        cutoffs.cutoff - cutoffs.period_start as days_observed,
+        {{ dbt.datediff('cutoffs.period_start', 'cutoffs.cutoff', 'day') }} as days_observed,
         cutoffs.forecast_method,
         actual.spent_to_cutoff_usd,
-        (actual.spent_to_cutoff_usd + coalesce(projected.projected_remaining_usd, 0))::numeric(20, 6)
+        cast(actual.spent_to_cutoff_usd + coalesce(projected.projected_remaining_usd, 0) as decimal(20, 6))
             as projected_usd,
         actual.actual_usd
     from cutoffs

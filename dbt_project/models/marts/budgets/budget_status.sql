@@ -40,13 +40,15 @@ spend as (
     select
         members.budget_name,
         members.member,
-        coalesce(sum(member_daily.cost_usd) filter (
+        -- (typed: differences and percentages of these follow; see macros/cross_db/decimals.sql)
+        cast(coalesce(sum(member_daily.cost_usd) filter (
             where member_daily.day >= periods.period_start and member_daily.day < periods.as_of
-        ), 0) as spent_usd,
+        ), 0) as {{ type_money() }}) as spent_usd,
         -- rolling windows: the part of today's window that stays in tomorrow's
-        coalesce(sum(member_daily.cost_usd) filter (
-            where member_daily.day >= periods.as_of - periods.period_days + 1 and member_daily.day < periods.as_of
-        ), 0) as rolling_carry_usd
+        cast(coalesce(sum(member_daily.cost_usd) filter (
+            where member_daily.day >= {{ add_days('periods.as_of', '1 - periods.period_days') }}
+                and member_daily.day < periods.as_of
+        ), 0) as {{ type_money() }}) as rolling_carry_usd
     from members
     inner join periods on periods.budget_name = members.budget_name
     left join member_daily
@@ -168,27 +170,26 @@ select
     greatest(limit_usd - spent_usd, 0) as remaining_usd,
     {{ safe_divide('spent_usd * 100', 'limit_usd') }} as pct_used,
     -- soft thresholds then the hard limit, in percent of the limit, that spend has reached
-    array(
-        select t * 100 from unnest(thresholds || array[hard_limit]) as t
-        where limit_usd is not null and spent_usd >= limit_usd * t
-        order by t
-    ) as thresholds_crossed,
+    {{ array_where(
+        dbt.array_append('thresholds', 'hard_limit'), 't',
+        condition='limit_usd is not null and spent_usd >= limit_usd * t', value='t * 100'
+    ) }} as thresholds_crossed,
     case
         when limit_usd is null then 'ok'
         when spent_usd >= hard_limit_usd then 'exceeded'
-        when exists (select 1 from unnest(thresholds) as t where spent_usd >= limit_usd * t) then 'warning'
+        when {{ array_any('thresholds', 't', 'spent_usd >= limit_usd * t') }} then 'warning'
         else 'ok'
     end as status,
     exceeded_since,
-    (spent_usd / greatest(days_elapsed, 1))::numeric(20, 6) as daily_avg_usd,
+    cast(spent_usd / greatest(days_elapsed, 1) as decimal(20, 6)) as daily_avg_usd,
     -- the daily spend that keeps the member within the hard limit for the rest of the period
     -- (rolling: what tomorrow may spend without the window going over)
     case
         when limit_usd is null then null
         when period_kind = 'rolling' then greatest(hard_limit_usd - rolling_carry_usd, 0)
-        when days_remaining > 0 then (greatest(hard_limit_usd - spent_usd, 0) / days_remaining)::numeric(20, 6)
+        when days_remaining > 0 then cast(greatest(hard_limit_usd - spent_usd, 0) / days_remaining as decimal(20, 6))
     end as allowed_daily_usd,
-    (spent_usd + projected_remaining_usd)::numeric(20, 6) as projected_spend_usd,
+    cast(spent_usd + projected_remaining_usd as decimal(20, 6)) as projected_spend_usd,
     {{ safe_divide('(spent_usd + projected_remaining_usd) * 100', 'limit_usd') }} as projected_pct,
     coalesce(exceeded_since, projected_limit_date) as projected_limit_date,
     limit_usd is not null and exceeded_since is null and projected_limit_date is not null as projected_breach,

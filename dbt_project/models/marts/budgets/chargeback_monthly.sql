@@ -19,16 +19,25 @@ settings as (
 
 ),
 
+-- each day's spend once per owner dimension
+owners as (
+
+    select day, 'tenant' as dimension, tenant as owner, cost_usd, calls from spend
+    union all
+    select day, 'cost_centre' as dimension, cost_centre as owner, cost_usd, calls from spend
+
+),
+
 by_owner as (
 
     select
-        date_trunc('month', day::timestamp)::date as month_start,
-        dimension.name as dimension,
-        dimension.owner,
-        sum(cost_usd) as cost_usd,
+        {{ first_day_of_month('day') }} as month_start,
+        dimension,
+        owner,
+        -- (typed: shares and allocations follow; see macros/cross_db/decimals.sql)
+        cast(sum(cost_usd) as {{ type_money() }}) as cost_usd,
         sum(calls) as calls
-    from spend
-    cross join lateral (values ('tenant', tenant), ('cost_centre', cost_centre)) as dimension (name, owner)
+    from owners
     group by 1, 2, 3
 
 ),
@@ -39,7 +48,7 @@ classified as (
         by_owner.*,
         case
             when by_owner.owner = {{ untagged_label() }} then 'untagged'
-            when by_owner.owner = any(settings.shared_values) then 'shared'
+            when {{ array_has('settings.shared_values', 'by_owner.owner') }} then 'shared'
             else 'tagged'
         end as owner_kind
     from by_owner
@@ -71,9 +80,11 @@ allocated as (
         classified.calls,
         classified.cost_usd as direct_cost_usd,
         case when classified.owner_kind = 'tagged' and totals.tagged_usd > 0
-            then totals.untagged_usd * classified.cost_usd / totals.tagged_usd else 0 end as allocated_untagged_usd,
+            then {{ prorate('totals.untagged_usd', 'classified.cost_usd', 'totals.tagged_usd') }}
+            else 0 end as allocated_untagged_usd,
         case when classified.owner_kind = 'tagged' and totals.tagged_usd > 0
-            then totals.shared_usd * classified.cost_usd / totals.tagged_usd else 0 end as allocated_shared_usd,
+            then {{ prorate('totals.shared_usd', 'classified.cost_usd', 'totals.tagged_usd') }}
+            else 0 end as allocated_shared_usd,
         totals.month_total_usd,
         totals.tagged_usd
     from classified
@@ -88,16 +99,16 @@ allocated as (
 select
     {{ surrogate_key(['month_start', 'dimension', 'owner']) }} as chargeback_key,
     month_start,
-    (month_start + interval '1 month')::date as month_end,
-    (month_start + interval '1 month')::date <= {{ as_of_date() }} as is_complete,
+    {{ add_months('month_start', 1) }} as month_end,
+    {{ add_months('month_start', 1) }} <= {{ as_of_date() }} as is_complete,
     dimension,
     owner,
     owner_kind,
     calls,
     direct_cost_usd,
-    allocated_untagged_usd::numeric(20, 10) as allocated_untagged_usd,
-    allocated_shared_usd::numeric(20, 10) as allocated_shared_usd,
-    (direct_cost_usd + allocated_untagged_usd + allocated_shared_usd)::numeric(20, 10) as total_cost_usd,
+    cast(allocated_untagged_usd as decimal(20, 10)) as allocated_untagged_usd,
+    cast(allocated_shared_usd as decimal(20, 10)) as allocated_shared_usd,
+    cast(direct_cost_usd + allocated_untagged_usd + allocated_shared_usd as decimal(20, 10)) as total_cost_usd,
     {{ safe_divide('direct_cost_usd + allocated_untagged_usd + allocated_shared_usd', 'month_total_usd') }}
         as share_of_month,
     case

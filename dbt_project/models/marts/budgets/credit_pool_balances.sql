@@ -33,7 +33,8 @@ used as (
     select
         pools.pool_scope,
         pools.pool_member,
-        coalesce(sum(spend.cost_usd), 0) as spent_usd
+        -- (typed: the balance and its share follow; see macros/cross_db/decimals.sql)
+        cast(coalesce(sum(spend.cost_usd), 0) as {{ type_money() }}) as spent_usd
     from pools
     left join spend
         on spend.day >= pools.first_topup_day

@@ -17,7 +17,8 @@ renamed as (
         scope,
         scope_value,
         scope_value = '*' and scope <> 'global' as is_per_member,
-        filters,
+        -- keys are scope names: a map (jsonb on Postgres), matched against each call's scopes
+        {{ string_map_from_json('filters') }} as filters,
 
         -- period
         period_kind,
@@ -25,10 +26,12 @@ renamed as (
         case when period_kind = 'rolling' then 'rolling ' || period_days || ' days' else period_kind end as period_label,
 
         -- numerics: limit NULL = unlimited; thresholds and hard limit are fractions of the limit
+        -- (fractions get an explicit type: on Spark, money times the mirror's decimal(38,10) would
+        -- keep only 6 decimals; see macros/cross_db/decimals.sql)
         limit_usd,
-        thresholds,
-        hard_limit,
-        limit_usd * hard_limit as hard_limit_usd,
+        cast(thresholds as {{ type_array(type_fraction()) }}) as thresholds,
+        cast(hard_limit as {{ type_fraction() }}) as hard_limit,
+        limit_usd * cast(hard_limit as {{ type_fraction() }}) as hard_limit_usd,
 
         source as declared_in,
         loaded_at

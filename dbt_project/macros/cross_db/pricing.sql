@@ -13,8 +13,11 @@
     raw.current_price_version()
 {%- endmacro %}
 
+{#- The table behind raw.current_price_version(), named as the function names it: it is no dbt
+    source of its own, since the `model_prices` asset loads it with raw.model_prices and Dagster
+    takes one dbt source per asset key. -#}
 {% macro spark__current_price_version() -%}
-    (select max(price_version) from {{ source('pricing', 'model_price_versions') }})
+    (select max(price_version) from raw.model_price_versions)
 {%- endmacro %}
 
 {#- A left join of `relation` (a CTE or table with a provider and a model column) to the price of

@@ -27,19 +27,23 @@
     lowest (priority, match_rank) wins, then the latest valid_from. One lookup per row of
     `relation`, so give it distinct models, not calls. -#}
 {% macro left_join_model_price_at(relation, provider_column, model_column, at, alias) -%}
-    {{ return(adapter.dispatch('left_join_model_price_at', 'llmcosts')(relation, provider_column, model_column, at, alias)) }}
+    {{ return(adapter.dispatch('left_join_model_price_at', 'llmcosts')(
+        relation, provider_column, model_column, at, alias)) }}
 {%- endmacro %}
 
 {% macro default__left_join_model_price_at(relation, provider_column, model_column, at, alias) -%}
     left join lateral raw.model_price_at(
-        {{ current_price_version() }}, {{ relation }}.{{ provider_column }}, {{ relation }}.{{ model_column }}, {{ at }}
+        {{ current_price_version() }}, {{ relation }}.{{ provider_column }}, {{ relation }}.{{ model_column }},
+        {{ at }}
     ) as {{ alias }} on true
 {%- endmacro %}
 
 {#- Spark has no lateral set-returning functions: every matching row is ranked per model and the
     first kept. The patterns are Postgres regular expressions (ingestion/pricing/price_table.py);
-    the constructs they use (anchors, classes, \d, {n}, lookaheads, escaped literals) mean the same
-    in Java's regex, which rlike runs as a search like Postgres' `~`. -#}
+    the constructs they use (anchors, bracket sets, \d, {n}, lookaheads, escaped literals) mean the
+    same in Java's regex, which rlike runs as a search like Postgres' `~`. Postgres-only syntax in a
+    hand-written override would not: Java reads [[:digit:]] as a set of characters (':' matches)
+    and rejects \m, \M and \y. -#}
 {% macro spark__left_join_model_price_at(relation, provider_column, model_column, at, alias) -%}
     left join (
 
@@ -83,21 +87,25 @@
     )
 {%- endmacro %}
 
-{#- Exact, as Postgres' numeric is: each term through _spark_tokens_times_price (below), the sum of four
-    decimal(28, 10) is a decimal(31, 10), and divided by a million it keeps 17 decimals, more than
-    the 16 the quotient has, before rounding half up (as Postgres does) to 10. The result has the
-    type of raw.llm_calls' cost columns, numeric(20, 10), so sums of it stay exact too. -#}
+{#- Exact, as Postgres' numeric is: each term is an exact decimal(28, 10)
+    (_spark_tokens_times_price, below), their sum a decimal(31, 10), and divided by a million it
+    keeps 17 decimals, more than the 16 the quotient has, before rounding half up (as Postgres
+    does) to 10. The result has the type of raw.llm_calls' cost columns, numeric(20, 10), so sums
+    of it stay exact too. -#}
 {% macro spark__call_cost(input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
                           input_per_mtok, output_per_mtok, cache_read_per_mtok, cache_write_per_mtok) -%}
     cast(round(
         (
             {{ _spark_tokens_times_price(
-                'greatest(coalesce(' ~ input_tokens ~ ', 0) - coalesce(' ~ cache_read_tokens ~ ', 0) - coalesce('
-                ~ cache_write_tokens ~ ', 0), 0)', input_per_mtok) }}
-            + {{ _spark_tokens_times_price('coalesce(' ~ cache_read_tokens ~ ', 0)',
-                                    'coalesce(' ~ cache_read_per_mtok ~ ', ' ~ input_per_mtok ~ ')') }}
-            + {{ _spark_tokens_times_price('coalesce(' ~ cache_write_tokens ~ ', 0)',
-                                    'coalesce(' ~ cache_write_per_mtok ~ ', ' ~ input_per_mtok ~ ')') }}
+                'greatest(coalesce(' ~ input_tokens ~ ', 0) - coalesce(' ~ cache_read_tokens ~ ', 0)'
+                ~ ' - coalesce(' ~ cache_write_tokens ~ ', 0), 0)',
+                input_per_mtok) }}
+            + {{ _spark_tokens_times_price(
+                'coalesce(' ~ cache_read_tokens ~ ', 0)',
+                'coalesce(' ~ cache_read_per_mtok ~ ', ' ~ input_per_mtok ~ ')') }}
+            + {{ _spark_tokens_times_price(
+                'coalesce(' ~ cache_write_tokens ~ ', 0)',
+                'coalesce(' ~ cache_write_per_mtok ~ ', ' ~ input_per_mtok ~ ')') }}
             + {{ _spark_tokens_times_price('coalesce(' ~ output_tokens ~ ', 0)', output_per_mtok) }}
         ) / 1000000,
         10
@@ -127,5 +135,8 @@
     decimal(28, 10) so that sums of a few terms stay below 38 digits. A value past these bounds
     fails the cast (ANSI mode), it is never rounded. -#}
 {% macro _spark_tokens_times_price(tokens, price_per_mtok) -%}
-    cast(cast({{ tokens }} as decimal(17, 0)) * cast({{ price_per_mtok }} as decimal(20, 10)) as decimal(28, 10))
+    cast(
+        cast({{ tokens }} as decimal(17, 0)) * cast({{ price_per_mtok }} as decimal(20, 10))
+        as decimal(28, 10)
+    )
 {%- endmacro %}

@@ -55,7 +55,8 @@ prompts as (
         avg(input_tokens) as avg_input_tokens,
         {{ safe_divide('count(*) filter (where is_cache_hit)', 'count(*)') }} as cache_hit_rate,
         {{ sum_token_cost('uncached_input_tokens', 'input_per_mtok') }} as uncached_input_cost,
-        {{ sum_token_cost('uncached_input_tokens', '(input_per_mtok - cache_read_per_mtok)') }} as cacheable_saving
+        {{ sum_token_cost('uncached_input_tokens', '(input_per_mtok - cache_read_per_mtok)') }}
+            as cacheable_saving
     from calls
     where prompt_id <> {{ untagged_label() }}
     group by 1, 2

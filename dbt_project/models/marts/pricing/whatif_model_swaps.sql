@@ -34,7 +34,8 @@ swaps as (
         sum(calls.cost_usd) as current_cost_30d,
         sum(
             {{ call_cost(
-                'calls.input_tokens', 'calls.output_tokens', 'calls.cache_read_tokens', 'calls.cache_write_tokens',
+                'calls.input_tokens', 'calls.output_tokens',
+                'calls.cache_read_tokens', 'calls.cache_write_tokens',
                 'candidates.input_per_mtok', 'candidates.output_per_mtok',
                 'candidates.cache_read_per_mtok', 'candidates.cache_write_per_mtok'
             ) }}

@@ -118,7 +118,9 @@ measured as (
         joined.warehouse_cost_usd - joined.billed_cost_usd as difference_usd,
         case
             when joined.billed_cost_usd <> 0
-                then {{ decimal_percent('(joined.warehouse_cost_usd - joined.billed_cost_usd)', 'abs(joined.billed_cost_usd)') }}
+                then {{ decimal_percent(
+                    '(joined.warehouse_cost_usd - joined.billed_cost_usd)', 'abs(joined.billed_cost_usd)'
+                ) }}
         end as difference_pct,
         joined.cache_read_tokens::{{ type_double() }} / nullif(joined.input_tokens, 0) as cache_read_share,
         joined.unpriced_calls::{{ type_double() }} / nullif(joined.calls, 0) as unpriced_call_share,

@@ -86,10 +86,13 @@ def synthetic_calls(price_models: list[tuple[str, str]]) -> list[dict]:
         calls.append({**call, "reported_cost_usd": reported, "cost_usd": None, "cost_source": "unpriced",
                       "observation_id": "s-" + call["observation_id"]})
     start = utc_midnight(AS_OF - timedelta(days=12))
-    minutes = lambda: timedelta(minutes=rng.randrange(12 * 24 * 60))  # noqa: E731
+
+    def somewhen() -> datetime:  # in the last 12 days
+        return start + timedelta(minutes=rng.randrange(12 * 24 * 60))
+
     # one prompt version called often, rarely from the cache, with long inputs
     for _ in range(120):
-        calls.append(_call(len(calls), start + minutes(), "gpt-4o", "openai", rng, feature="chat",
+        calls.append(_call(len(calls), somewhen(), "gpt-4o", "openai", rng, feature="chat",
                            prompt_id="chat-v1", prompt_name="chat", input_tokens=rng.randint(2000, 3200)))
     # overrides (glob, regex before and after its price cut, upper case), the negotiated price, unpriced
     for model, provider in [("ft:gpt-4o-mini:acme:triage", "openai"), ("gpt-acme-large-v2", "openai"),
@@ -97,14 +100,19 @@ def synthetic_calls(price_models: list[tuple[str, str]]) -> list[dict]:
                             ("claude-3-5-haiku", "anthropic"), *[(m, p) for p, m in UNPRICED]]:
         for _ in range(14):
             reported = Decimal(rng.randint(1, 900)) / 100000 if rng.random() < 0.3 else None
-            calls.append(_call(len(calls), start + minutes(), model, provider, rng, feature="triage",
+            calls.append(_call(len(calls), somewhen(), model, provider, rng, feature="triage",
                                prompt_id=rng.choice(["triage-v1", None]), reported_cost_usd=reported))
+    # unpriced calls on a billed day (write_bills): the bill charges them, the warehouse has $0
+    day = utc_midnight(AS_OF - timedelta(days=3))
+    for hour in (9, 13, 17):
+        calls.append(_call(len(calls), day + timedelta(hours=hour), "openai-internal-exp", "openai", rng,
+                           feature="triage"))
     # every model of the price list, as named and as a dated, upper-cased snapshot name
-    day = utc_midnight(AS_OF - timedelta(days=3)) + timedelta(hours=5)
     for provider, model_id in price_models:
         for model in (model_id, model_id.upper() + "-20250101"):
-            calls.append(_call(len(calls), day, model, provider, rng, feature="catalog", prompt_id=None,
-                               input_tokens=1000, output_tokens=100, cache_read_tokens=0, cache_write_tokens=0))
+            calls.append(_call(len(calls), day + timedelta(hours=5), model, provider, rng, feature="catalog",
+                               prompt_id=None, input_tokens=1000, output_tokens=100, cache_read_tokens=0,
+                               cache_write_tokens=0))
     return calls
 
 
@@ -124,23 +132,27 @@ def write_bills(conn: psycopg.Connection, folder: Path) -> None:
         " coalesce(sum(cost_usd), 0), sum(input_tokens), sum(output_tokens)"
         " from raw.llm_calls where provider in ('openai', 'anthropic') group by 1, 2, 3 order by 1, 2, 3"
     ).fetchall()
-    days = [AS_OF - timedelta(days=n) for n in (4, 3, 2)] + [AS_OF]
+    # as_of itself is billed too: the mart leaves it out (windows end at as_of, exclusive)
+    days = [AS_OF - timedelta(days=n) for n in (4, 3, 2, 0)]
+    first, second, third = days[:3]
     lines = []
     for day, provider, model, cost, input_tokens, output_tokens in totals:
         if day not in days:
             continue
-        if day == days[0] and model == "gpt-4o":
+        if (day, model) == (first, "gpt-4o"):
             cost += Decimal("2.50")  # billed more than traced
-        if day == days[1] and model == "claude-sonnet-4":
-            input_tokens += 5000  # more tokens billed than traced
-        if day == days[2] and provider == "anthropic":
-            continue  # billed without models, below
-        if day == days[0] and model == "openai-internal-exp":
+        if (day, model) == (first, "openai-internal-exp"):
             continue  # traced, never billed under this name
+        if (day, model) == (second, "claude-sonnet-4"):
+            cost, input_tokens = cost + Decimal("0.05"), input_tokens + 5000  # more tokens billed than traced
+        if (day, model) == (second, "openai-internal-exp"):
+            cost += Decimal("0.40")  # the unpriced calls, billed
+        if (day, provider) == (third, "anthropic"):
+            continue  # billed without models, below
         lines.append([day.isoformat(), provider, model, str(cost), input_tokens, output_tokens])
-    anthropic_day = sum(t[3] for t in totals if t[0] == days[2] and t[1] == "anthropic")
-    lines.append([days[2].isoformat(), "Anthropic", "", str(anthropic_day - Decimal("0.75")), "", ""])
-    lines.append([days[0].isoformat(), "openai", "gpt-4o-2024-08-06", "1.25", 1000, 100])  # bill side only
+    anthropic_day = sum(t[3] for t in totals if t[0] == third and t[1] == "anthropic")
+    lines.append([third.isoformat(), "Anthropic", "", str((anthropic_day / 2).quantize(Decimal("1e-10"))), "", ""])
+    lines.append([first.isoformat(), "openai", "gpt-4o-2024-08-06", "1.25", 1000, 100])  # bill side only
     with (folder / "bill.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["date", "provider", "model", "cost_usd", "input_tokens", "output_tokens"])
@@ -250,6 +262,7 @@ def test_pricing_and_reconciliation_marts_equal_on_spark_and_postgres(both_build
     causes = [c for (c,) in _pg(url, "select likely_causes from marts.billing_reconciliation where likely_causes <> ''")]
     assert any("calls made outside Langfuse" in c and "% of input tokens read from cache" in c for c in causes)
     assert any("model name mismatch (gpt-4o-2024-08-06 on one side only)" in c for c in causes)
+    assert any(c.startswith("unpriced calls (") and " traced without a price)" in c for c in causes)
     assert _pg(url, "select count(*) from marts.billing_reconciliation where model = '(all models)'")[0][0] > 0
 
     with spark_sql() as cursor:

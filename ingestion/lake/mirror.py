@@ -34,6 +34,8 @@ CONTROL_TABLES = (
     "raw.budget_credit_topups",
     "raw.feature_usage",
     "raw.model_prices",
+    # the newest version is the current price list (raw.current_price_version() on Postgres)
+    "raw.model_price_versions",
 )
 LLM_CALLS = "raw.llm_calls"
 

@@ -64,3 +64,33 @@
     cast({{ amount }} as decimal(28, 10))
         * cast(cast({{ part }} as decimal(20, 10)) / cast({{ whole }} as decimal(20, 10)) as decimal(20, 18))
 {%- endmacro %}
+
+{#- A numeric without trailing zeros in its scale (4.0000000000 reads 4), the same value. Spark
+    keeps the value as it is: equal, printed with its column's scale. -#}
+{% macro trim_scale(value) -%}
+    {{ return(adapter.dispatch('trim_scale', 'llmcosts')(value)) }}
+{%- endmacro %}
+
+{% macro default__trim_scale(value) -%}
+    trim_scale({{ value }})
+{%- endmacro %}
+
+{% macro spark__trim_scale(value) -%}
+    {{ value }}
+{%- endmacro %}
+
+{#- numerator / denominator * 100 as a decimal (NULL or an error on a zero denominator, as the
+    engine does: guard it). Postgres divides numerics to at least 16 significant digits. On Spark
+    a decimal quotient of money sums keeps 6 decimals, 4 after the * 100: the division is done in
+    double (15-17 significant digits) and cast back to a decimal with 10. -#}
+{% macro decimal_percent(numerator, denominator) -%}
+    {{ return(adapter.dispatch('decimal_percent', 'llmcosts')(numerator, denominator)) }}
+{%- endmacro %}
+
+{% macro default__decimal_percent(numerator, denominator) -%}
+    {{ numerator }} / {{ denominator }} * 100
+{%- endmacro %}
+
+{% macro spark__decimal_percent(numerator, denominator) -%}
+    cast(cast({{ numerator }} as double) / {{ denominator }} * 100 as decimal(38, 10))
+{%- endmacro %}

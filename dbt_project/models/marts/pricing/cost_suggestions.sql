@@ -16,9 +16,23 @@ calls as (
 
 ),
 
+ranked_swaps as (
+
+    -- a window rather than Postgres' `distinct on`; NULLs ordered as Postgres does, explicitly,
+    -- since Spark's default is the opposite
+    select
+        *,
+        row_number() over (
+            partition by feature, current_model
+            order by monthly_saving_usd desc nulls first, candidate_model asc nulls last
+        ) as saving_rank
+    from {{ ref('whatif_model_swaps') }}
+
+),
+
 cheaper_model as (
 
-    select distinct on (feature, current_model)
+    select
         'cheaper_model' as suggestion_type,
         feature,
         {{ untagged_label() }} as prompt_id,
@@ -26,8 +40,8 @@ cheaper_model as (
         'move ' || feature || ' from ' || current_model || ' to ' || candidate_model
             || ' (same provider, token for token)' as detail,
         monthly_saving_usd as estimated_monthly_saving_usd
-    from {{ ref('whatif_model_swaps') }}
-    order by feature, current_model, monthly_saving_usd desc, candidate_model
+    from ranked_swaps
+    where saving_rank = 1
 
 ),
 
@@ -40,8 +54,9 @@ prompts as (
         count(*) as calls,
         avg(input_tokens) as avg_input_tokens,
         {{ safe_divide('count(*) filter (where is_cache_hit)', 'count(*)') }} as cache_hit_rate,
-        sum(uncached_input_tokens * input_per_mtok) / 1000000 as uncached_input_cost,
-        sum(uncached_input_tokens * (input_per_mtok - cache_read_per_mtok)) / 1000000 as cacheable_saving
+        {{ sum_token_cost('uncached_input_tokens', 'input_per_mtok') }} as uncached_input_cost,
+        {{ sum_token_cost('uncached_input_tokens', '(input_per_mtok - cache_read_per_mtok)') }}
+            as cacheable_saving
     from calls
     where prompt_id <> {{ untagged_label() }}
     group by 1, 2

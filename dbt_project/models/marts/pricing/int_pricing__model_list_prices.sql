@@ -1,6 +1,7 @@
 -- The list price at as_of (newest price version, overrides winning) of every model called in the
 -- last 30 days [as_of - 30, as_of). Resolved by raw.model_price_at, the same rule that prices the
--- calls in ingestion (one lookup per model, not per call). In the intermediate schema.
+-- calls in ingestion (one lookup per model, not per call; macros/cross_db/pricing.sql holds its
+-- Spark form). In the intermediate schema.
 -- A table, not a view: a few rows, resolved once per model. As a view, the planner could run the
 -- lateral price lookup once per *call* when joining it to 30 days of calls (minutes at 1M calls).
 {{ config(materialized='table', schema='intermediate', tags=['intermediate']) }}
@@ -40,6 +41,4 @@ select
     {{ as_of_date() }} as as_of
 
 from models
-left join lateral raw.model_price_at(
-    raw.current_price_version(), models.provider, models.model, {{ utc_midnight(as_of_value()) }}
-) as price on true
+{{ left_join_model_price_at('models', 'provider', 'model', utc_midnight(as_of_value()), 'price') }}

@@ -33,11 +33,12 @@ swaps as (
         count(*) as calls_30d,
         sum(calls.cost_usd) as current_cost_30d,
         sum(
-            raw.call_cost(
-                calls.input_tokens, calls.output_tokens, calls.cache_read_tokens, calls.cache_write_tokens,
-                candidates.input_per_mtok, candidates.output_per_mtok,
-                candidates.cache_read_per_mtok, candidates.cache_write_per_mtok
-            )
+            {{ call_cost(
+                'calls.input_tokens', 'calls.output_tokens',
+                'calls.cache_read_tokens', 'calls.cache_write_tokens',
+                'candidates.input_per_mtok', 'candidates.output_per_mtok',
+                'candidates.cache_read_per_mtok', 'candidates.cache_write_per_mtok'
+            ) }}
         ) as projected_cost_30d
     from calls
     inner join candidates

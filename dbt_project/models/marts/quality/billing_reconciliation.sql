@@ -37,7 +37,9 @@ billed as (
         bills.day,
         bills.provider,
         case when bill_grain.by_model then bills.model else '(all models)' end as model,
-        sum(bills.cost_usd) as billed_cost_usd,
+        -- numeric(28, 10), the scale of the cost columns: Spark widens a sum to 38 digits, and the
+        -- difference of two such sums would lose its last decimal (no-op on Postgres)
+        sum(bills.cost_usd)::numeric(28, 10) as billed_cost_usd,
         sum(bills.input_tokens) as billed_input_tokens,
         sum(bills.output_tokens) as billed_output_tokens,
         count(*) as bill_lines
@@ -63,7 +65,7 @@ warehouse as (
             when bill_grain.by_model then coalesce(lower(trim(daily.model)), '(unknown)')
             else '(all models)'
         end as model,
-        sum(daily.cost_usd) as warehouse_cost_usd,
+        sum(daily.cost_usd)::numeric(28, 10) as warehouse_cost_usd,  -- as billed_cost_usd
         sum(daily.calls) as calls,
         sum(daily.unpriced_calls) as unpriced_calls,
         coalesce(sum(daily.calls) filter (where nullif(trim(daily.environment), '') is null), 0)
@@ -116,7 +118,9 @@ measured as (
         joined.warehouse_cost_usd - joined.billed_cost_usd as difference_usd,
         case
             when joined.billed_cost_usd <> 0
-                then (joined.warehouse_cost_usd - joined.billed_cost_usd) / abs(joined.billed_cost_usd) * 100
+                then {{ decimal_percent(
+                    '(joined.warehouse_cost_usd - joined.billed_cost_usd)', 'abs(joined.billed_cost_usd)'
+                ) }}
         end as difference_pct,
         joined.cache_read_tokens::{{ type_double() }} / nullif(joined.input_tokens, 0) as cache_read_share,
         joined.unpriced_calls::{{ type_double() }} / nullif(joined.calls, 0) as unpriced_call_share,
@@ -132,10 +136,10 @@ select
     provider,
     model,
     -- money without trailing zeros: numeric(20, 10) sums would print as 4.0000000000
-    trim_scale(warehouse_cost_usd) as warehouse_cost_usd,
-    trim_scale(billed_cost_usd) as billed_cost_usd,
-    trim_scale(difference_usd) as difference_usd,
-    trim_scale(difference_pct) as difference_pct,
+    {{ trim_scale('warehouse_cost_usd') }} as warehouse_cost_usd,
+    {{ trim_scale('billed_cost_usd') }} as billed_cost_usd,
+    {{ trim_scale('difference_usd') }} as difference_usd,
+    {{ trim_scale('difference_pct') }} as difference_pct,
     is_complete_day,
     -- indicators
     calls,
@@ -151,7 +155,8 @@ select
     billed_output_tokens,
     case
         when abs(difference_usd) < {{ cause_floor_usd }} then ''
-        else array_to_string(array_remove(array[
+        -- the causes that apply, in this order (concat_ws skips NULLs, on every engine)
+        else concat_ws('; ',
             case when unpriced_calls > 0 and difference_usd < 0
                 then 'unpriced calls (' || unpriced_calls || ' traced without a price)' end,
             case when untagged_environment_calls > 0
@@ -166,7 +171,7 @@ select
                 ) then 'calls made outside Langfuse (billed more than traced)' end,
             case when model <> '(all models)' and (calls = 0 or bill_lines = 0)
                 then 'model name mismatch (' || model || ' on one side only)' end
-        ], null), '; ')
+        )
     end as likely_causes,
     {{ as_of_date() }} as as_of
 

@@ -10,7 +10,7 @@ source as (
 current_version as (
 
     -- raw.model_price_versions' newest version (the function ingestion/pricing prices with)
-    select raw.current_price_version() as price_version
+    select {{ current_price_version() }} as price_version
 
 ),
 

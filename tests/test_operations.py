@@ -212,7 +212,7 @@ def test_plain_progress_lines_when_not_a_terminal():
     reporter.finish("m", "1,000 rows")  # t=30
     assert stream.getvalue().splitlines() == [
         "  ingest 2026-11 (month 2 of 4) ...",
-        "  ingest 2026-11 (month 2 of 4): 50%, eta 12s 500 rows",
+        "  ingest 2026-11 (month 2 of 4): 50%, eta 12s; 500 rows",
         "  ingest 2026-11 (month 2 of 4): done in 30s; 1,000 rows",
     ]
 

@@ -93,8 +93,8 @@ class _PlainReporter(_Reporter):
             fraction = min(completed / total, 1.0)
             elapsed = now - started
             eta = f", eta {elapsed / fraction - elapsed:.0f}s" if fraction > 0.02 else ""
-            share = f" {fraction:.0%}{eta}"
-        self._print(f"  {description}:{share} {detail}".rstrip())
+            share = f" {fraction:.0%}{eta};"
+        self._print(f"  {description}:{share} {detail}".rstrip(" ;"))
 
     def finish(self, key, detail):
         description, _total, started, _last = self._tasks.pop(key)

@@ -36,6 +36,12 @@ MART_KEYS = {
     "credit_pool_balances": ("pool_scope", "pool_member"),
     "throttle_list": ("budget_name", "member"),
     "focus_cost_usage": ("x_RowKey",),
+    "int_pricing__model_list_prices": ("provider", "model"),
+    "whatif_model_swaps": ("swap_key",),
+    "cost_suggestions": ("suggestion_key",),
+    "cost_drift": ("drift_key",),
+    "tag_coverage_daily": ("coverage_key",),
+    "billing_reconciliation": ("reconciliation_key",),
 }
 
 
@@ -51,6 +57,8 @@ class Table:
 
     columns: list[Column]
     rows: list[dict[str, Any]] = field(default_factory=list)
+    # Spark keeps a partitioned table's partition columns last (the daily facts' `day`).
+    partition_columns: tuple[str, ...] = ()
 
 
 _PG_FAMILIES = {
@@ -143,9 +151,12 @@ def _ordered(rows: list[dict]) -> list[dict]:
 def table_differences(mart: str, postgres: Table, spark: Table, key: tuple[str, ...] | None = None) -> list[str]:
     """Every way `spark` differs from `postgres` (at most MAX_REPORTED described); [] when equal."""
     pg_names, spark_names = [c.name for c in postgres.columns], [c.name for c in spark.columns]
-    if pg_names != spark_names:
+    # the same columns in the same order, but that Spark moves its partition columns to the end
+    partition = list(spark.partition_columns)
+    if [name for name in pg_names if name not in partition] + partition != spark_names:
         return [f"{mart}: columns differ: postgres {pg_names}, spark {spark_names}"]
-    families = {p.name: (p.family, s.family) for p, s in zip(postgres.columns, spark.columns, strict=True)}
+    spark_by_name = {c.name: c for c in spark.columns}
+    families = {p.name: (p.family, spark_by_name[p.name].family) for p in postgres.columns}
     problems = [f"{mart}.{name}: incompatible types, postgres {pg}, spark {sp}"
                 for name, (pg, sp) in families.items() if not _compatible(pg, sp)]
     if problems:
@@ -193,22 +204,43 @@ def postgres_table(url: str, schema: str, name: str) -> Table:
     return Table([Column(column, postgres_family(data_type, udt)) for column, data_type, udt in meta], rows)
 
 
+def _spark_columns(cursor, schema: str, name: str) -> tuple[list[Column], list[str]]:
+    """The columns of a Spark table, and its partition columns."""
+    from llmcosts_core.spark import execute
+
+    columns, partition_columns, section = [], [], "columns"
+    for column, data_type, *_ in execute(cursor, f"describe {schema}.{name}"):
+        if column == "# Partition Information":
+            section = "partition"
+        elif not column or column.startswith("#"):
+            continue
+        elif section == "columns":
+            columns.append(Column(column, spark_family(data_type)))
+        else:
+            partition_columns.append(column)
+    return columns, partition_columns
+
+
+def spark_partition_columns(schema: str, name: str) -> tuple[str, ...]:
+    from llmcosts_core.spark import spark_sql
+
+    with spark_sql() as cursor:
+        return tuple(_spark_columns(cursor, schema, name)[1])
+
+
 def spark_table(schema: str, name: str) -> Table:
     from llmcosts_core.spark import execute, spark_sql
 
     with spark_sql() as cursor:
-        columns = []
-        for column, data_type, *_ in execute(cursor, f"describe {schema}.{name}"):
-            if not column or column.startswith("#"):
-                break  # "# Partition Information" repeats the partition columns
-            columns.append(Column(column, spark_family(data_type)))
+        columns, partition_columns = _spark_columns(cursor, schema, name)
         # complex values as JSON: the Thrift server's display text is not JSON in general
         select = ", ".join(
             f"to_json(`{c.name}`)" if c.family == "map" or c.family.startswith("array<") else f"`{c.name}`"
             for c in columns
         )
         rows = execute(cursor, f"select {select} from {schema}.{name}")
-    return Table(columns, [dict(zip((c.name for c in columns), row, strict=True)) for row in rows])
+    return Table(columns, [dict(zip((c.name for c in columns), row, strict=True)) for row in rows],
+                 tuple(partition_columns))
 
 
 def mart_differences(mart: str, postgres_url: str, *, schema: str = "marts",

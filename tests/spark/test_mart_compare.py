@@ -93,3 +93,12 @@ def test_column_names_order_and_types_must_match():
     as_double = [*SPARK_COLUMNS[:3], Column("cost_usd", spark_family("double")), *SPARK_COLUMNS[4:]]
     assert _differences([_postgres_row()], [_spark_row()], as_double) == [
         "m.cost_usd: incompatible types, postgres decimal, spark float"]
+
+
+def test_only_a_partition_column_may_move_to_the_end():
+    day_last = [SPARK_COLUMNS[0], *SPARK_COLUMNS[2:], SPARK_COLUMNS[1]]
+    partitioned = table_differences("m", Table(POSTGRES_COLUMNS, [_postgres_row()]),
+                                    Table(day_last, [_spark_row()], partition_columns=("day",)), key=("mart_key",))
+    assert partitioned == []
+    not_partitioned = _differences([_postgres_row()], [_spark_row()], day_last)
+    assert "columns differ" in not_partitioned[0]

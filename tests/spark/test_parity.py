@@ -9,10 +9,8 @@ users, budgets, bills, dbt build, alerts), only LLMCOSTS_WAREHOUSE differs.
 
 from __future__ import annotations
 
-import math
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from urllib.parse import urlparse, urlunparse
 
 import psycopg
@@ -20,21 +18,16 @@ import pytest
 
 from ingestion.local_langfuse.server import LocalLangfuseServer
 from ingestion.local_langfuse.workload import generate_observations, write_app_users_csv
+from llmcosts_core.spark import execute
+from llmcosts_core.spark.thrift import thrift_connection
+from tests.spark.conftest import SPARK_DATABASES
+from tests.spark.mart_compare import Table, postgres_table, spark_partition_columns, table_differences
 
-# Not yet runnable (issue #18 stays open): the budgets, pricing, reconciliation and FOCUS marts
-# still use Postgres-only SQL, so the full `daily_warehouse` build fails on Spark, and the Dagster
-# dbt assets load a manifest parsed for the Postgres target (node ids of tests on quoted columns
-# differ on Spark). tests/spark/test_dbt_on_spark.py proves the portable part today.
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skip(reason="Spark parity of the whole pipeline waits for the budgets/pricing marts to be "
-                            "portable (issue #18, docs/scaling.md 'Status')"),
-]
+pytestmark = pytest.mark.slow
 
 AS_OF = date(2026, 11, 20)
 END = datetime(2026, 11, 20, tzinfo=UTC)
 DAYS = 40
-TOLERANCE_USD = 1e-6
 
 # The contract marts: what the dashboards, the alerts and users' scripts read.
 CONTRACT_MARTS = (
@@ -61,27 +54,6 @@ def _run_pipeline(patch: pytest.MonkeyPatch, users_csv) -> None:
     assert result.success
 
 
-def _rows(url: str, table: str) -> tuple[list[str], list[tuple]]:
-    with psycopg.connect(url) as conn:
-        columns = [r[0] for r in conn.execute(
-            "select column_name from information_schema.columns where table_schema = 'marts' "
-            "and table_name = %s order by ordinal_position", (table,)).fetchall()]
-        assert columns, f"marts.{table} is missing"
-        order = ", ".join(f'"{c}"' for c in columns)
-        rows = conn.execute(f'select {order} from marts."{table}" order by {order}').fetchall()
-    return columns, rows
-
-
-def _equal(left, right) -> bool:
-    if left is None or right is None:
-        return left is None and right is None
-    if isinstance(left, (Decimal, float)) or isinstance(right, (Decimal, float)):
-        return math.isclose(float(left), float(right), rel_tol=0, abs_tol=TOLERANCE_USD)
-    if isinstance(left, datetime) and isinstance(right, datetime):
-        return left.astimezone(UTC) == right.astimezone(UTC)
-    return left == right
-
-
 @pytest.fixture(scope="module")
 def both_warehouses(spark_cluster, pg_admin_url, tmp_path_factory):
     observations = generate_observations(END, days=DAYS, calls_per_day=150, seed=11, project_id="parity")
@@ -92,6 +64,11 @@ def both_warehouses(spark_cluster, pg_admin_url, tmp_path_factory):
             name = f"parity_{engine}_{uuid.uuid4().hex[:8]}"
             conn.execute(f'create database "{name}"')
             urls[engine] = urlunparse(urlparse(pg_admin_url)._replace(path="/" + name))
+    # a Spark metastore without the tables other tests left (raw.llm_calls among them)
+    with thrift_connection("127.0.0.1", spark_cluster.ports.thrift) as conn:
+        cursor = conn.cursor()
+        for database in SPARK_DATABASES:
+            execute(cursor, f"drop database if exists {database} cascade")
     with LocalLangfuseServer(observations, public_key="pk-parity", secret_key="sk-parity",
                              project_id="parity") as server:
         for engine, url in urls.items():
@@ -114,14 +91,18 @@ def both_warehouses(spark_cluster, pg_admin_url, tmp_path_factory):
 
 @pytest.mark.parametrize("table", CONTRACT_MARTS)
 def test_contract_mart_equal_on_both_warehouses(both_warehouses, table):
-    pg_columns, pg_rows = _rows(both_warehouses["urls"]["postgres"], table)
-    spark_columns, spark_rows = _rows(both_warehouses["urls"]["spark"], table)
-    assert spark_columns == pg_columns
-    assert len(spark_rows) == len(pg_rows), f"{table}: {len(spark_rows)} rows on Spark, {len(pg_rows)} on Postgres"
-    assert pg_rows, f"{table} is empty: the comparison would prove nothing"
-    for pg_row, spark_row in zip(pg_rows, spark_rows, strict=True):
-        differing = [(c, p, s) for c, p, s in zip(pg_columns, pg_row, spark_row, strict=True) if not _equal(p, s)]
-        assert not differing, f"{table}: {differing[:5]} in row {pg_row}"
+    """The mart the Postgres warehouse built against the one Spark built and published: the same
+    columns (a Spark partition column, the daily facts' `day`, comes last), the same rows, money to
+    1e-6 and counts exactly (tests/spark/mart_compare.py)."""
+    postgres = postgres_table(both_warehouses["urls"]["postgres"], "marts", table)
+    published = postgres_table(both_warehouses["urls"]["spark"], "marts", table)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LLMCOSTS_SPARK_THRIFT_HOST", "127.0.0.1")
+        patch.setenv("LLMCOSTS_SPARK_THRIFT_PORT", str(both_warehouses["cluster"].ports.thrift))
+        published = Table(published.columns, published.rows, spark_partition_columns("marts", table))
+    assert postgres.rows, f"{table} is empty: the comparison would prove nothing"
+    differences = table_differences(table, postgres, published)
+    assert differences == [], "\n".join(differences)
 
 
 def test_every_mart_published(both_warehouses):

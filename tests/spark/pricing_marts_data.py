@@ -1,38 +1,25 @@
-"""The pricing and reconciliation marts on Spark equal their Postgres build, column by column.
-
-One small synthetic dataset in the control Postgres: calls priced at load by the newest price version
-(genai-prices plus overrides: a glob, a regular expression with a price cut inside the window, and
-one that wins over genai-prices from a day inside the window), one call for every model of the price
-list and a dated, upper-cased variant of it (so every model_pattern is resolved by Postgres' `~` and
-by Spark's `rlike`), a model no price matches, and provider bills with planted gaps (billed more than
-traced, a model on one side only, a bill without models, more tokens billed than traced). It is
-mirrored into the lake, dbt builds the marts once on Spark and once on Postgres, and
-tests/spark/pricing_compare.py compares every column of every row.
-"""
+"""The data the pricing and reconciliation marts are compared on across engines: calls priced at load
+by the newest price version (genai-prices plus overrides: a glob, a regular expression with a price
+cut inside the window, and one that wins over genai-prices from a day inside the window), one call
+for every model of the price list and a dated, upper-cased variant of it (so every model_pattern is
+resolved by Postgres' `~` and by Spark's `rlike`), a model no price matches, and provider bills with
+planted gaps (billed more than traced, a model on one side only, a bill without models, more tokens
+billed than traced)."""
 
 from __future__ import annotations
 
 import csv
-import json
-import os
 import random
-import subprocess
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import psycopg
-import pytest
 
 from tests.dbt.dbt_synthetic_calls import generate_calls, utc_midnight
 from tests.pricing.pricing_helpers import write_overrides
-from tests.spark.pricing_compare import PRICING_MARTS, compare_mart
-
-pytestmark = pytest.mark.slow
 
 AS_OF = date(2026, 3, 15)
-# the marts with everything upstream, and hourly_pattern (its unit test's expected rows are SQL)
-SELECTION = [f"+{mart}" for mart in PRICING_MARTS] + ["+hourly_pattern"]
 
 OVERRIDES = [
     # a fine-tune genai-prices cannot know (a glob)
@@ -159,7 +146,7 @@ def write_bills(conn: psycopg.Connection, folder: Path) -> None:
         writer.writerows(lines)
 
 
-def load_dataset(url: str, folder: Path) -> None:
+def load_pricing_data(url: str, folder: Path) -> None:
     """Prices (with overrides), calls priced as at load, and bills into the control Postgres."""
     from ingestion.pricing.price_table import load_prices
     from ingestion.pricing.repricing import price_window
@@ -180,95 +167,9 @@ def load_dataset(url: str, folder: Path) -> None:
         load_bills(conn, bills)
 
 
-def dbt_build(target_path: Path, environ: dict[str, str]) -> dict:
-    from orchestration.defs.dbt.project import DBT_PROJECT_DIR, dbt_executable
-
-    completed = subprocess.run(
-        [dbt_executable(), "build", "--profiles-dir", str(DBT_PROJECT_DIR), "--project-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(target_path), "--log-path", str(target_path / "logs"),
-         "--vars", json.dumps({"as_of": AS_OF.isoformat()}), "--select", *SELECTION,
-         # cautious: a test that also reads a mart outside the selection is left out
-         "--indirect-selection", "cautious"],
-        env={**os.environ, **environ}, capture_output=True, text=True, timeout=1800,
-    )
-    results = json.loads((target_path / "run_results.json").read_text())["results"]
-    return {"returncode": completed.returncode, "log": completed.stdout[-4000:], "results": results}
-
-
-@pytest.fixture
-def both_builds(spark_warehouse, migrated_warehouse, monkeypatch, tmp_path):
-    from ingestion.lake.mirror import mirror_control_tables, mirror_llm_calls
-    from orchestration.defs.dbt.project import dbt_run_environ
-
-    monkeypatch.setenv("DATABASE_URL", migrated_warehouse)
-    load_dataset(migrated_warehouse, tmp_path)
-    mirror_control_tables()
-    mirror_llm_calls()
-    spark = dbt_build(tmp_path / "spark", dbt_run_environ())
-    monkeypatch.setenv("LLMCOSTS_WAREHOUSE", "postgres")
-    postgres = dbt_build(tmp_path / "postgres", dbt_run_environ())
-    monkeypatch.setenv("LLMCOSTS_WAREHOUSE", "spark")
-    return {"spark": spark, "postgres": postgres, "url": migrated_warehouse}
-
-
-def _failures(build: dict) -> list[tuple]:
-    return [(r["unique_id"], r["status"], (r.get("message") or "")[:300]) for r in build["results"]
-            if r["status"] not in ("success", "pass")]
-
-
-def _pg(url: str, sql: str) -> list[tuple]:
-    with psycopg.connect(url) as conn:
-        return conn.execute(sql).fetchall()
-
-
 # Which (pattern, model) pairs match, as each engine's regex reads the patterns of the price list.
 MATCHES_SQL = (
     "select distinct p.model_pattern, m.model from raw.model_prices as p"
     " cross join (select distinct model from raw.llm_calls where model is not null) as m"
     " where lower(m.model) {operator} p.model_pattern"
 )
-
-
-def test_pricing_and_reconciliation_marts_equal_on_spark_and_postgres(both_builds):
-    from llmcosts_core.spark import execute, spark_sql
-
-    spark, postgres, url = both_builds["spark"], both_builds["postgres"], both_builds["url"]
-    # every model, data test and unit test passed, on both engines, and they are the same nodes
-    assert _failures(spark) == [] and spark["returncode"] == 0, _failures(spark)
-    assert _failures(postgres) == [] and postgres["returncode"] == 0, _failures(postgres)
-    assert sorted(r["unique_id"] for r in spark["results"]) == sorted(r["unique_id"] for r in postgres["results"])
-    unit_tests = {r["unique_id"].split(".")[-1] for r in spark["results"] if r["unique_id"].startswith("unit_test.")}
-    assert {"hourly_pattern_7d_window_starts_exactly_at_utc_midnight",
-            "billing_reconciliation_reports_the_gap_and_its_causes"} <= unit_tests
-
-    # the dataset reaches the paths that differ between the engines (read on Postgres; Spark must equal it)
-    for mart, (schema, _) in PRICING_MARTS.items():
-        assert _pg(url, f"select count(*) from {schema}.{mart}")[0][0] > 0, mart
-    list_prices = {model: (priced_as, source, price) for model, priced_as, source, price in _pg(
-        url, "select model, priced_as, price_source, input_per_mtok from intermediate.int_pricing__model_list_prices")}
-    assert list_prices["ft:gpt-4o-mini:acme:triage"][:2] == ("ft:gpt-4o-mini:acme:*", "override")
-    assert list_prices["GPT-ACME-small-v3"] == ("^gpt-acme-(large|small)-v[0-9]+$", "override", Decimal("1"))
-    assert list_prices["claude-sonnet-4"][1] == "override"
-    assert list_prices["mystery-model-1"] == list_prices["openai-internal-exp"] == (None, None, None)
-    regex_priced = _pg(url, r"""
-        select count(*) from intermediate.int_pricing__model_list_prices as l
-        inner join raw.model_prices as p
-            on p.provider = l.provider and p.model_id = l.priced_as and p.price_version = l.price_version
-        where p.model_pattern ~ '\\d|\(\?[=!]'""")[0][0]
-    assert regex_priced > 0  # won by a genai-prices pattern with \d or a lookahead
-    suggestion_types = {t for (t,) in _pg(url, "select distinct suggestion_type from marts.cost_suggestions")}
-    assert suggestion_types == {"cheaper_model", "long_inputs", "low_cache_hit", "failed_calls"}
-    assert _pg(url, "select count(*) from marts.cost_drift where drift_calls > 0")[0][0] > 0
-    causes = [c for (c,) in _pg(url, "select likely_causes from marts.billing_reconciliation where likely_causes <> ''")]
-    assert any("calls made outside Langfuse" in c and "% of input tokens read from cache" in c for c in causes)
-    assert any("model name mismatch (gpt-4o-2024-08-06 on one side only)" in c for c in causes)
-    assert any(c.startswith("unpriced calls (") and " traced without a price)" in c for c in causes)
-    assert _pg(url, "select count(*) from marts.billing_reconciliation where model = '(all models)'")[0][0] > 0
-
-    with spark_sql() as cursor:
-        # Postgres' `~` and Spark's `rlike` agree on every pattern of the price list and every model
-        pg_matches = set(_pg(url, MATCHES_SQL.format(operator="~")))
-        assert set(map(tuple, execute(cursor, MATCHES_SQL.format(operator="rlike")))) == pg_matches
-        # and every column of every mart is the same
-        differences = [line for mart in PRICING_MARTS for line in compare_mart(mart, url, cursor)]
-    assert differences == []

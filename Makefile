@@ -32,7 +32,7 @@ dagster-home:
 	@mkdir -p $(DAGSTER_HOME)
 	@test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\nnux:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
 
-# `make demo WAREHOUSE=spark`: the same demo on a local Spark cluster (in progress: docs/scaling.md).
+# `make demo WAREHOUSE=spark`: the same demo on a local Spark cluster (docs/scaling.md).
 WAREHOUSE ?=
 demo: install dagster-home manifest
 	$(if $(WAREHOUSE),LLMCOSTS_WAREHOUSE=$(WAREHOUSE) )$(BIN)/llmcosts demo

@@ -401,9 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     url = _bench_database_url()
     os.environ["DATABASE_URL"] = url  # dbt, the cards and the alerts all find the bench database this way
     results = {"started_at": datetime.now(UTC).isoformat(), "machine": _machine(url), "repeat": args.repeat}
-    # The Spark section is opt-in (`--only spark`) until the whole dbt project builds on Spark
-    # (issue #18, docs/scaling.md "Status"): its daily build would fail on the budgets marts today.
-    for name in args.only or [name for name in SECTIONS if name != "spark"]:
+    for name in args.only or list(SECTIONS):
         if name == "build":
             results[name] = bench_build(url, args.observations, args.repeat, scale=args.scale)
         elif name == "spark":

@@ -39,7 +39,7 @@ def _calls_from_the_lake(conn: psycopg.Connection, check_sql: str, user_id: str,
     """On the Spark warehouse raw calls live in the lake: fetch this user's calls of the current
     periods (and their latest call) from Spark into a temporary table, and run the same check over
     it, so both warehouses answer from one SQL form."""
-    from llmcosts_core.spark import spark_sql
+    from llmcosts_core.spark import spark_sql, utc_text
 
     since_day = conn.execute(sql("budget_check_calls_since.sql"), {"at": at}).fetchone()[0]
     since = datetime.combine(since_day, datetime.min.time())
@@ -47,7 +47,7 @@ def _calls_from_the_lake(conn: psycopg.Connection, check_sql: str, user_id: str,
         spark.execute(sql("spark/budget_check_user_calls.sql"), {
             "user_id": user_id,
             "since": since.strftime("%Y-%m-%d %H:%M:%S"),
-            "at": at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" "),
+            "at": utc_text(at),
         })
         calls = spark.fetchall()
     conn.execute(

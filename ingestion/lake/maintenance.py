@@ -22,6 +22,7 @@ from ingestion import lake
 from ingestion.mapping import COLUMNS
 from ingestion.pricing.at_load import PRICED_COLUMNS, LoadPrices
 from llmcosts_core.settings import Settings
+from llmcosts_core.spark import utc_text
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +42,6 @@ def _as_date(value) -> date:
 
 def _next_month(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
-def _utc_text(instant: datetime) -> str:
-    return instant.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
 
 
 def _rewrite_month(lake_: lake.Lake, month: date,
@@ -97,7 +94,6 @@ def delete_project_calls(conn: psycopg.Connection, settings: Settings, project_i
 @dataclass(frozen=True)
 class LakeRepriceResult:
     rows_changed: int
-    months_read: list[date]
     changed_months: list[date]
 
 
@@ -107,7 +103,7 @@ def _months_to_reprice(lake_: lake.Lake, prices: LoadPrices, conn: psycopg.Conne
     priced with another version, or unpriced while the current version has a price for its model."""
     candidates: set[date] = set()
     for month_value, provider, model, version in lake_.run(
-            "llm_calls_price_versions.sql", since=_utc_text(start), until=_utc_text(end)):
+            "llm_calls_price_versions.sql", since=utc_text(start), until=utc_text(end)):
         month = _as_date(month_value)
         if month in candidates:
             continue
@@ -145,8 +141,7 @@ def _repricer(prices: LoadPrices, conn: psycopg.Connection, start: datetime,
 
 
 def reprice_lake(conn: psycopg.Connection, settings: Settings, since: datetime | None, until: datetime | None,
-                 price_version: int | None,
-                 progress: Callable[[date, int], None] | None = None) -> tuple[datetime, datetime, LakeRepriceResult]:
+                 price_version: int | None) -> tuple[datetime, datetime, LakeRepriceResult]:
     """Re-price the calls of [since, until) on the lake with `price_version` (the newest), the same
     rules as ingestion/sql/price_calls.sql: a month is rewritten only when a cost in it changes, so
     a second run reads the months' price versions and writes nothing. Returns the window used."""
@@ -156,7 +151,7 @@ def reprice_lake(conn: psycopg.Connection, settings: Settings, since: datetime |
             first, last = lake_.run("llm_calls_time_range.sql")[0]
             if first is None:
                 now = datetime.now(UTC)
-                return since or now, until or now, LakeRepriceResult(0, [], [])
+                return since or now, until or now, LakeRepriceResult(0, [])
             since = since or first.replace(tzinfo=UTC)
             until = until or last.replace(tzinfo=UTC) + timedelta(microseconds=1)
         prices = LoadPrices(price_version)
@@ -167,12 +162,10 @@ def reprice_lake(conn: psycopg.Connection, settings: Settings, since: datetime |
             with lake.month_lock(conn, month):
                 changed = _rewrite_month(lake_, month, _repricer(prices, conn, since, until))
             log.info("re-priced %s on the lake: %s calls changed", month.isoformat(), changed)
-            if progress is not None:
-                progress(month, changed)
             if changed:
                 changed_months.append(month)
                 total += changed
-    return since, until, LakeRepriceResult(total, months, changed_months)
+    return since, until, LakeRepriceResult(total, changed_months)
 
 
 # -- retention ---------------------------------------------------------------------------------------

@@ -47,14 +47,17 @@ def _bounds(conn: psycopg.Connection, since: datetime | None, until: datetime | 
     return (start, end) if end > start else None
 
 
+def _next_month_start(month: date) -> datetime:
+    return datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=UTC)
+
+
 def _changed_days(start: datetime, end: datetime, months: list[date]) -> tuple[date, date] | None:
-    """The UTC days [first, end) of the changed months, clipped to the window [start, end)."""
+    """The UTC days [first, end) of the changed months, clipped to the window [start, end): what
+    the incremental daily fact must rebuild."""
     if not months:
         return None
     first = max(start, datetime(months[0].year, months[0].month, 1, tzinfo=UTC))
-    last_month = months[-1]
-    next_month = datetime(last_month.year + last_month.month // 12, last_month.month % 12 + 1, 1, tzinfo=UTC)
-    last = min(end, next_month).astimezone(UTC)
+    last = min(end, _next_month_start(months[-1])).astimezone(UTC)
     end_day = last.date() if last.time() == datetime.min.time() else last.date() + timedelta(days=1)
     return first.astimezone(UTC).date(), end_day
 
@@ -85,18 +88,13 @@ def reprice(
         return RepriceResult(since or now, until or now, version, 0, None)
     start, end = bounds
     changed = 0
-    first_day: date | None = None
-    end_day: date | None = None
+    changed_months: list[date] = []
     for month in month_starts(start, end):
         month_start = datetime(month.year, month.month, 1, tzinfo=UTC)
-        next_month = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=UTC)
-        window = (max(start, month_start), min(end, next_month))
+        window = (max(start, month_start), min(end, _next_month_start(month)))
         with conn.transaction():
             rows = price_window(conn, *window)
         if rows:
             changed += rows
-            first_day = first_day or window[0].astimezone(UTC).date()
-            last = window[1].astimezone(UTC)
-            end_day = last.date() if last.time() == datetime.min.time() else last.date() + timedelta(days=1)
-    days = (first_day, end_day) if first_day and end_day else None
-    return RepriceResult(start, end, version, changed, days)
+            changed_months.append(month)
+    return RepriceResult(start, end, version, changed, _changed_days(start, end, changed_months))

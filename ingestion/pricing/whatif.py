@@ -54,13 +54,12 @@ def _load_token_sums(conn: psycopg.Connection, as_of: date, feature: str | None)
         conn.execute("insert into pg_temp.pricing_whatif_token_sums " + sql("pricing_whatif_token_sums.sql"),
                      {"as_of": as_of, "feature": feature})
         return
-    from llmcosts_core.spark import spark_sql
+    from llmcosts_core.spark import query_rows
 
-    with spark_sql() as cursor:
-        cursor.execute(sql("spark/pricing_whatif_token_sums.sql"), {"as_of": as_of, "feature": feature or ""})
-        [sums] = cursor.fetchall()
+    [sums] = query_rows(sql("spark/pricing_whatif_token_sums.sql"), {"as_of": as_of, "feature": feature or ""})
     placeholders = ", ".join(["%s"] * len(TOKEN_SUM_COLUMNS))
-    conn.execute(f"insert into pg_temp.pricing_whatif_token_sums values ({placeholders})", sums)
+    conn.execute(f"insert into pg_temp.pricing_whatif_token_sums ({', '.join(TOKEN_SUM_COLUMNS)}) "
+                 f"values ({placeholders})", [sums[column] for column in TOKEN_SUM_COLUMNS])
 
 
 def whatif(

@@ -28,15 +28,9 @@ def _newest_call_by_project(conn: psycopg.Connection, now: datetime, since: date
     """[{project_id, newest_ts, lag_hours}] from raw.llm_calls where it lives: the warehouse
     Postgres, or the lake on the Spark warehouse (read there through the Thrift server)."""
     if get_settings().uses_spark:
-        from llmcosts_core.spark import spark_sql
+        from llmcosts_core.spark import query_rows, utc_text
 
-        def utc_text(instant: datetime) -> str:
-            return instant.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
-
-        with spark_sql() as cursor:
-            cursor.execute(sql("quality/spark/freshness_by_project.sql"), {"now": utc_text(now), "since": utc_text(since)})
-            columns = [description[0] for description in cursor.description]
-            rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        rows = query_rows(sql("quality/spark/freshness_by_project.sql"), {"now": utc_text(now), "since": utc_text(since)})
         return [{**row, "newest_ts": row["newest_ts"].replace(tzinfo=UTC)} for row in rows]
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(sql("quality/freshness_by_project.sql"), {"now": now, "since": since})

@@ -5,8 +5,11 @@ same Thrift server (and so the same metastore)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
 
 from llmcosts_core.errors import ServiceUnavailable
 from llmcosts_core.settings import ConfigError, Settings, SparkSettings, get_settings
@@ -18,11 +21,13 @@ __all__ = [
     "ensure_local_cluster",
     "execute",
     "local_cluster",
+    "query_rows",
     "quote_literal",
     "require_spark",
     "spark_settings",
     "spark_sql",
     "thrift_address",
+    "utc_text",
 ]
 
 
@@ -103,3 +108,19 @@ def spark_sql(settings: Settings | None = None) -> Iterator:
     host, port = thrift_address(settings)
     with thrift_connection(host, port) as conn:
         yield conn.cursor()
+
+
+def utc_text(instant: datetime) -> str:
+    """An instant as the text of a Spark timestamp (the cluster's session zone is UTC)."""
+    return instant.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+
+
+def query_rows(statement: str, params: Mapping[str, Any] | None = None,
+               settings: Settings | None = None) -> list[dict[str, Any]]:
+    """The rows (column -> value) of one Spark SQL query with `%(name)s` parameters. PyHive escapes
+    str, numbers and dates only: a Decimal goes as its exact text, cast in the SQL."""
+    values = {name: str(value) if isinstance(value, Decimal) else value for name, value in (params or {}).items()}
+    with spark_sql(settings) as cursor:
+        cursor.execute(statement, values)
+        columns = [description[0] for description in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]

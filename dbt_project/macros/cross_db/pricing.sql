@@ -1,7 +1,7 @@
 {#- The pricing rule across engines. On Postgres the models call the raw.* SQL functions of
     ingestion/sql/migrations/0004_pricing.sql, the one rule ingestion prices calls with. Spark has
     no such functions: its forms below are the same rule written out, over the price tables the lake
-    mirror copies (ingestion/lake/mirror.py); tests/spark/test_dbt_on_spark_pricing.py checks that
+    mirror copies (ingestion/lake/mirror.py); tests/spark/test_dbt_on_spark.py checks that
     both engines resolve every model of the price list alike. -#}
 
 {#- The newest price version: what computed_cost_usd is priced with. -#}

@@ -7,6 +7,7 @@ line a person needs (Spark's own error message).
 
 from __future__ import annotations
 
+import logging
 import re
 import socket
 from collections.abc import Iterator, Sequence
@@ -14,6 +15,11 @@ from contextlib import contextmanager, suppress
 from typing import Any
 
 from llmcosts_core.errors import ServiceUnavailable
+
+
+# thrift logs "Could not connect to any of [...]" at ERROR before raising; the ServiceUnavailable
+# raised below says the same with the fix, so a person reads one line per error, not two.
+logging.getLogger("thrift.transport.TSocket").setLevel(logging.CRITICAL)
 
 
 class SparkSqlError(RuntimeError):

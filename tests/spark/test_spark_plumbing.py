@@ -4,6 +4,7 @@ publisher, stopping recorded processes by PID, and the error when no Thrift serv
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import time
 
@@ -68,7 +69,7 @@ def test_stop_recorded_stops_the_recorded_process_groups(tmp_path):
     assert stop_recorded(tmp_path) == []
 
 
-def test_no_thrift_server_is_a_service_error_naming_the_fix(monkeypatch):
+def test_no_thrift_server_is_a_service_error_naming_the_fix(monkeypatch, caplog):
     monkeypatch.setenv("LLMCOSTS_WAREHOUSE", "spark")
     monkeypatch.setenv("LLMCOSTS_SPARK_THRIFT_PORT", str(free_port()))
     with pytest.raises(ServiceUnavailable, match="llmcosts spark start"):
@@ -76,3 +77,5 @@ def test_no_thrift_server_is_a_service_error_naming_the_fix(monkeypatch):
     monkeypatch.setenv("LLMCOSTS_SPARK_THRIFT_HOST", "127.0.0.1")
     with pytest.raises(ServiceUnavailable, match="LLMCOSTS_SPARK_THRIFT_HOST"):
         require_spark()
+    # one line for one error: thrift's own "Could not connect" record is not logged beside it
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
